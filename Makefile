@@ -2,7 +2,7 @@
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
-DEPS_PKGS  := cmake pkg-config gcc g++ make libsystemc-dev libfyaml-dev zlib1g-dev libcmocka-dev gnuplot-nox
+DEPS_PKGS  := cmake pkg-config gcc g++ make libsystemc-dev libfyaml-dev zlib1g-dev libcmocka-dev gnuplot-nox time
 
 .PHONY: all deps demo test unit-asan bench clean
 

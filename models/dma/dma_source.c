@@ -1,0 +1,538 @@
+/* dma_source.c - a device function replaying a DMA / interrupt trace
+ *
+ * Reads a trace (file or inline generator) one record at a time and issues
+ * it as TLPs on its 'up' port: reads split at MRRS and 4 KiB boundaries, each
+ * request holding one tag until its completion returns; writes split at MPS
+ * and 4 KiB boundaries, posted; MSIs as 4-byte writes. At most one TLP leaves
+ * per 'issue_cycles' clock cycles. Open-loop records wait for their time;
+ * closed-loop ('-') records go as soon as a tag is free.
+ *
+ * Not modelled: the device's internal DMA engine pipeline and descriptor
+ * fetches (the NIC model adds those); completion reordering checks; tags are
+ * a plain count, not specific tag values with phantom functions.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim.h"
+#include "rng.h"
+#include "trace.h"
+#include "units.h"
+
+extern const struct model model_dma_source;
+
+struct dma_source_params {
+	const struct cfg_node *trace;
+	struct sim_clock clock;
+	uint64_t max_outstanding;
+	uint64_t mrrs;
+	uint64_t mps;
+	uint64_t issue_cycles;
+};
+
+static const struct param_desc dma_source_param_desc[] = {
+	{ "trace", PARAM_NODE, offsetof(struct dma_source_params, trace), NULL, 0, 0, NULL,
+	  "trace to replay: a file path (text or binary, gzip or not) or an inline generator map "
+	  "(see docs/models.md)" },
+	{ "clock", PARAM_FREQ, offsetof(struct dma_source_params, clock), "1GHz", 1e6, 1e11, NULL,
+	  "device clock; TLPs leave on its edges" },
+	{ "max_outstanding", PARAM_U64, offsetof(struct dma_source_params, max_outstanding), "32",
+	  1, 1024, NULL, "read requests in flight at once (tags)" },
+	{ "mrrs", PARAM_SIZE, offsetof(struct dma_source_params, mrrs), "512", 128, 4096, NULL,
+	  "max read request size: longer reads are split" },
+	{ "mps", PARAM_SIZE, offsetof(struct dma_source_params, mps), "256", 128, 4096, NULL,
+	  "max payload size: longer writes are split" },
+	{ "issue_cycles", PARAM_U64, offsetof(struct dma_source_params, issue_cycles), "1", 1,
+	  1000000, NULL, "clock cycles between two TLPs leaving the device" },
+	{ NULL, 0, 0, NULL, 0, 0, NULL, NULL },
+};
+
+/* Inline generator keys: the trace_gen_spec fields (docs/trace-format.md). */
+struct dma_gen_params {
+	int pattern;
+	uint64_t base, window, size, align, count, seed;
+	double read_frac, rate;
+	sim_time_t interval, start;
+	int poisson;
+	const char *source;
+};
+
+static const char *const dma_gen_patterns[] = { "seq", "random", NULL };
+
+static const struct param_desc dma_gen_param_desc[] = {
+	{ "gen", PARAM_ENUM, offsetof(struct dma_gen_params, pattern), NULL, 0, 0,
+	  dma_gen_patterns, "address pattern: seq (wrapping in the window) or random" },
+	{ "base", PARAM_SIZE, offsetof(struct dma_gen_params, base), "0", 0, 0, NULL,
+	  "window start address" },
+	{ "window", PARAM_SIZE, offsetof(struct dma_gen_params, window), "8KiB", 1, 0x1p62, NULL,
+	  "window size: addresses fall in [base, base+window)" },
+	{ "size", PARAM_SIZE, offsetof(struct dma_gen_params, size), "64", 1, 1 << 20, NULL,
+	  "bytes per transfer" },
+	{ "align", PARAM_SIZE, offsetof(struct dma_gen_params, align), "0", 0, 4096, NULL,
+	  "address alignment (0: size rounded up to a power of two, at most 4 KiB)" },
+	{ "count", PARAM_U64, offsetof(struct dma_gen_params, count), "1000", 1, 1e12, NULL,
+	  "number of transfers" },
+	{ "seed", PARAM_U64, offsetof(struct dma_gen_params, seed), "0", 0, 0, NULL,
+	  "generator seed (0: derived from the run seed and the component name)" },
+	{ "read_frac", PARAM_DOUBLE, offsetof(struct dma_gen_params, read_frac), "1", 0, 1, NULL,
+	  "share of reads (the rest are writes)" },
+	{ "rate", PARAM_DOUBLE, offsetof(struct dma_gen_params, rate), "0", 0, 1e12, NULL,
+	  "transfers per second (0 with interval 0: closed loop)" },
+	{ "interval", PARAM_TIME, offsetof(struct dma_gen_params, interval), "0ps", 0, 0, NULL,
+	  "time between transfers (alternative to rate)" },
+	{ "poisson", PARAM_BOOL, offsetof(struct dma_gen_params, poisson), "false", 0, 0, NULL,
+	  "exponential inter-arrival times instead of fixed" },
+	{ "start", PARAM_TIME, offsetof(struct dma_gen_params, start), "0ps", 0, 0, NULL,
+	  "time of the first transfer (open loop)" },
+	{ "source", PARAM_STRING, offsetof(struct dma_gen_params, source), "", 0, 0, NULL,
+	  "requester name for the records (default: the component's name)" },
+	{ NULL, 0, 0, NULL, 0, 0, NULL, NULL },
+};
+
+/* One trace record being carried out (reads: until all completions are in). */
+struct dma_txn {
+	sim_time_t t0;                  /* first request issued */
+	uint32_t flow;
+	uint32_t bytes;                 /* total payload */
+	uint32_t reqs_left;             /* requests still to issue */
+	uint32_t cpls_left;             /* requests issued, completions pending */
+	bool used;
+};
+
+struct dma_source {
+	struct component c;
+	struct dma_source_params p;
+	struct port up;
+	struct trace_stream *ts;
+
+	struct trace_rec cur;           /* record being issued */
+	bool have_cur, eof;
+	uint64_t cur_off;               /* bytes of cur already issued */
+	int cur_txn;                    /* txn slot of cur (reads) */
+	sim_time_t cur_t0;
+
+	struct dma_txn *txns;           /* max_outstanding slots */
+	uint32_t free_txns;
+	uint32_t tags_used;             /* read requests in flight */
+	uint32_t *src_flow;             /* trace source index -> flow index */
+	uint32_t src_flow_cap;
+
+	struct tlp *blocked;            /* refused by the peer, resent on retry */
+	bool issue_pending;             /* an issue event is scheduled */
+	bool waiting_retry;
+	sim_time_t next_issue;          /* earliest edge for the next TLP */
+
+	uint64_t *st_rd_reqs, *st_wr_tlps, *st_msis, *st_tag_stalls, *st_refusals, *st_cpl_errors;
+	struct hist *st_issue_delay;
+};
+
+static void dma_issue_event(void *arg);
+
+static void dma_schedule_issue(struct dma_source *d, sim_time_t at)
+{
+	struct sim_kernel *k = d->c.sim->k;
+	if (d->issue_pending || d->waiting_retry)
+		return;
+	sim_time_t now = sim_now(k);
+	if (at < now)
+		at = now;
+	if (at < d->next_issue)
+		at = d->next_issue;
+	at = sim_clock_edge_at_or_after(&d->c.clock, at);
+	d->issue_pending = true;
+	sim_schedule_at(k, at, dma_issue_event, d);
+}
+
+static int dma_flow_of(struct dma_source *d, uint32_t src, uint32_t *flow)
+{
+	struct sim *s = d->c.sim;
+	if (src >= d->src_flow_cap) {
+		/* Grows only when the trace names a new source, not per record. */
+		uint32_t cap = d->src_flow_cap ? d->src_flow_cap : 8;
+		while (cap <= src)
+			cap *= 2;
+		uint32_t *nm = realloc(d->src_flow, cap * sizeof(*nm));
+		if (!nm)
+			return iov_err_set(s->err, IOV_INTERNAL, "out of memory");
+		for (uint32_t i = d->src_flow_cap; i < cap; i++)
+			nm[i] = UINT32_MAX;
+		d->src_flow = nm;
+		d->src_flow_cap = cap;
+	}
+	if (d->src_flow[src] == UINT32_MAX) {
+		struct sim_flow *f = sim_flow_get(s, d->ts->sources[src].name, s->err);
+		if (!f)
+			return -1;
+		d->src_flow[src] = sim_flow_index(s, f);
+	}
+	*flow = d->src_flow[src];
+	return 0;
+}
+
+/* Bytes of the next TLP of cur: capped by MRRS/MPS and by the 4 KiB boundary. */
+static uint32_t dma_chunk(const struct dma_source *d)
+{
+	uint64_t addr = d->cur.addr + d->cur_off;
+	uint64_t left = d->cur.len - d->cur_off;
+	uint64_t cap = d->cur.op == TRACE_OP_READ ? d->p.mrrs : d->p.mps;
+	uint64_t to_4k = 4096 - (addr & 4095);
+	uint64_t n = left < cap ? left : cap;
+	return (uint32_t)(n < to_4k ? n : to_4k);
+}
+
+static uint32_t dma_requests_for(const struct dma_source *d, const struct trace_rec *r)
+{
+	uint64_t cap = r->op == TRACE_OP_READ ? d->p.mrrs : d->p.mps;
+	uint32_t n = 0;
+	for (uint64_t off = 0; off < r->len; n++) {
+		uint64_t addr = r->addr + off, left = r->len - off;
+		uint64_t to_4k = 4096 - (addr & 4095);
+		uint64_t c = left < cap ? left : cap;
+		off += c < to_4k ? c : to_4k;
+	}
+	return n;
+}
+
+/* Fetch the next record; returns 1 with cur set, 0 at the end, -1 on error. */
+static int dma_fetch(struct dma_source *d)
+{
+	struct sim *s = d->c.sim;
+	int r = trace_next(d->ts, &d->cur, s->err);
+	if (r <= 0)
+		return r;
+	d->have_cur = true;
+	d->cur_off = 0;
+	d->cur_txn = -1;
+	if (d->cur.op == TRACE_OP_PKT_TX || d->cur.op == TRACE_OP_PKT_RX)
+		return iov_err_set(s->err, IOV_BAD_INPUT,
+				   "%s: packet records (%s) need a NIC model; component '%s' is a "
+				   "dma_source", d->ts->name, trace_op_name(d->cur.op), d->c.name);
+	return 1;
+}
+
+static int dma_alloc_txn(struct dma_source *d)
+{
+	for (uint32_t i = 0; i < d->p.max_outstanding; i++)
+		if (!d->txns[i].used)
+			return (int)i;
+	return -1;
+}
+
+/* Build the TLP for the next chunk of cur. */
+static struct tlp *dma_make_tlp(struct dma_source *d, uint32_t flow, uint32_t len)
+{
+	struct sim *s = d->c.sim;
+	struct tlp *t = tlp_alloc(s->tlps);
+	if (!t)
+		return NULL;
+	const struct trace_source *src = &d->ts->sources[d->cur.src];
+	t->rid = src->is_bdf ? src->rid : 0;
+	t->flow = flow;
+	t->addr = d->cur.addr + d->cur_off;
+	t->addr64 = t->addr > 0xffffffffull;
+	t->len = len;
+	t->attrs = d->cur.flags;
+	t->pasid = d->cur.pasid;
+	t->t_issue = sim_now(s->k);
+	switch (d->cur.op) {
+	case TRACE_OP_READ:
+		t->type = TLP_MRD;
+		t->cookie = (uint64_t)d->cur_txn;
+		break;
+	case TRACE_OP_MSI:
+		t->type = TLP_MWR;
+		t->is_msi = true;
+		t->data = d->cur.data;
+		break;
+	default:
+		t->type = TLP_MWR;
+		break;
+	}
+	return t;
+}
+
+/* Account what was just sent; advance within cur. */
+static void dma_sent(struct dma_source *d, struct tlp *t)
+{
+	struct sim *s = d->c.sim;
+	sim_time_t now = sim_now(s->k);
+	if (d->cur_off == 0 && d->cur.time != TRACE_TIME_ASAP)
+		hist_add(d->st_issue_delay, now - d->cur.time);
+	if (d->cur_off == 0)
+		d->cur_t0 = now;
+	d->cur_off += t->len;
+	bool last = d->cur_off >= d->cur.len;
+	if (t->type == TLP_MRD) {
+		(*d->st_rd_reqs)++;
+		d->tags_used++;
+		struct dma_txn *x = &d->txns[d->cur_txn];
+		x->reqs_left--;
+		x->cpls_left++;
+	} else if (t->is_msi) {
+		(*d->st_msis)++;
+	} else {
+		(*d->st_wr_tlps)++;
+		if (last)
+			sim_dma_write_done(s, t->flow, d->cur.len, d->cur_t0, now);
+	}
+	if (last)
+		d->have_cur = false;
+	d->next_issue = now + sim_clock_cycles(&d->c.clock, d->p.issue_cycles);
+}
+
+static void dma_issue_event(void *arg)
+{
+	struct dma_source *d = arg;
+	struct sim *s = d->c.sim;
+	sim_time_t now = sim_now(s->k);
+
+	d->issue_pending = false;
+	if (!d->have_cur) {
+		if (d->eof)
+			return;
+		int r = dma_fetch(d);
+		if (r < 0) {
+			sim_abort(s);
+			return;
+		}
+		if (r == 0) {
+			d->eof = true;
+			return;
+		}
+	}
+	if (d->cur_off == 0 && d->cur.time != TRACE_TIME_ASAP && d->cur.time > now) {
+		dma_schedule_issue(d, d->cur.time);
+		return;
+	}
+	if (d->cur_off == 0 && (d->cur.flags & TRACE_F_SYNC) && d->tags_used)
+		return;                         /* woken by the last completion */
+	uint32_t flow;
+	if (dma_flow_of(d, d->cur.src, &flow)) {
+		sim_abort(s);
+		return;
+	}
+	if (d->cur.op == TRACE_OP_READ) {
+		if (d->tags_used >= d->p.max_outstanding) {
+			(*d->st_tag_stalls)++;
+			return;                 /* woken by a completion */
+		}
+		if (d->cur_txn < 0) {
+			d->cur_txn = dma_alloc_txn(d);   /* a free tag implies a free slot */
+			struct dma_txn *x = &d->txns[d->cur_txn];
+			*x = (struct dma_txn){ .used = true, .flow = flow, .bytes = d->cur.len,
+					       .reqs_left = dma_requests_for(d, &d->cur) };
+		}
+	}
+	struct tlp *t = dma_make_tlp(d, flow, d->cur.op == TRACE_OP_MSI ? 4 : dma_chunk(d));
+	if (!t) {
+		iov_err_set(s->err, IOV_INTERNAL, "out of memory (TLP pool)");
+		sim_abort(s);
+		return;
+	}
+	if (d->cur_off == 0 && d->cur_txn >= 0)
+		d->txns[d->cur_txn].t0 = now;
+	if (!port_send(&d->up, t)) {
+		(*d->st_refusals)++;
+		d->blocked = t;
+		d->waiting_retry = true;
+		return;
+	}
+	dma_sent(d, t);
+	dma_schedule_issue(d, d->next_issue);
+}
+
+static void dma_up_retry(struct port *p)
+{
+	struct dma_source *d = container_of(p, struct dma_source, up);
+	struct tlp *t = d->blocked;
+	if (!t)
+		return;
+	/* The wait for room is part of the device stage of this TLP. */
+	t->t_issue = sim_now(d->c.sim->k);
+	if (d->cur_off == 0 && d->cur_txn >= 0)
+		d->txns[d->cur_txn].t0 = t->t_issue;
+	if (!port_send(&d->up, t)) {
+		(*d->st_refusals)++;
+		return;
+	}
+	d->blocked = NULL;
+	d->waiting_retry = false;
+	dma_sent(d, t);
+	dma_schedule_issue(d, d->next_issue);
+}
+
+static bool dma_up_recv(struct port *p, struct tlp *t)
+{
+	struct dma_source *d = container_of(p, struct dma_source, up);
+	struct sim *s = d->c.sim;
+	sim_time_t now = sim_now(s->k);
+
+	if (t->type != TLP_CPLD && t->type != TLP_CPL) {
+		tlp_free(s->tlps, t);           /* requests to a device: not modelled yet */
+		return true;
+	}
+	struct dma_txn *x = &d->txns[t->cookie];
+	if (t->status != TLP_SC_SC)
+		(*d->st_cpl_errors)++;
+	d->tags_used--;
+	x->cpls_left--;
+	if (x->cpls_left == 0 && x->reqs_left == 0) {
+		sim_dma_read_done(s, x->flow, x->bytes, x->t0, now, t);
+		x->used = false;
+	}
+	tlp_free(s->tlps, t);
+	if (!d->issue_pending && !d->waiting_retry && (d->have_cur || !d->eof))
+		dma_schedule_issue(d, now);
+	return true;
+}
+
+static const struct port_ops dma_up_ops = { .recv = dma_up_recv, .retry = dma_up_retry };
+
+static void dma_path_near(const struct cfg_node *n, char *buf, size_t len)
+{
+	const char *path = n->str;
+	if (path[0] == '/' || !n->loc.file || !strchr(n->loc.file, '/')) {
+		snprintf(buf, len, "%s", path);
+		return;
+	}
+	const char *slash = strrchr(n->loc.file, '/');
+	snprintf(buf, len, "%.*s/%s", (int)(slash - n->loc.file), n->loc.file, path);
+}
+
+static struct trace_stream *dma_open_trace(struct dma_source *d, const struct cfg_node *n,
+					   struct iov_err *e)
+{
+	if (n->kind == CFG_SCALAR) {
+		char path[4096];
+		dma_path_near(n, path, sizeof(path));
+		struct iov_err e2 = { 0 };
+		struct trace_stream *ts = trace_open(path, &e2);
+		if (!ts)
+			cfg_err(e, n, "cannot open trace: %s", e2.msg);
+		return ts;
+	}
+	if (n->kind != CFG_MAP) {
+		cfg_err(e, n, "trace must be a file path or a generator map {gen: seq|random, ...}");
+		return NULL;
+	}
+	struct dma_gen_params g;
+	memset(&g, 0, sizeof(g));
+	char what[160];
+	snprintf(what, sizeof(what), "trace generator of '%s'", d->c.name);
+	if (cfg_load_params(n, dma_gen_param_desc, NULL, &g, what, e))
+		return NULL;
+	struct trace_gen_spec spec;
+	trace_gen_defaults(&spec);
+	spec.source = g.source && g.source[0] ? g.source : d->c.name;
+	spec.pattern = g.pattern ? TRACE_PAT_RANDOM : TRACE_PAT_SEQ;
+	spec.base = g.base;
+	spec.window = g.window;
+	spec.size = (uint32_t)g.size;
+	spec.align = (uint32_t)g.align;
+	spec.count = g.count;
+	spec.read_frac = g.read_frac;
+	spec.rate = g.interval ? 1e12 / (double)g.interval : g.rate;
+	spec.poisson = g.poisson;
+	spec.start = g.start;
+	if (g.seed) {
+		spec.seed = g.seed;
+	} else {
+		struct rng r;
+		rng_seed_named(&r, d->c.sim->seed, d->c.name);
+		spec.seed = rng_next(&r);
+	}
+	struct iov_err e2 = { 0 };
+	struct trace_stream *ts = NULL;
+	if (trace_gen_check(&spec, &e2) == 0)
+		ts = trace_gen_open(&spec, &e2);
+	if (!ts) {
+		const char *m = strstr(e2.msg, "error: ");
+		cfg_err(e, n, "%s", m ? m + 7 : e2.msg);
+	}
+	return ts;
+}
+
+static void dma_destroy(struct component *c)
+{
+	struct dma_source *d = container_of(c, struct dma_source, c);
+	if (d->blocked)
+		tlp_free(c->sim->tlps, d->blocked);
+	trace_close(d->ts);
+	free(d->txns);
+	free(d->src_flow);
+	free(d);
+}
+
+#define DMA_STAT(field, kind, leaf, unit, desc)                                          \
+	(snprintf(path, sizeof(path), "components.%s." leaf, name),                      \
+	 (d->field = kind(s->stats, path, unit, desc, e)) != NULL)
+
+static struct component *dma_create(struct sim *s, const char *name, const void *params,
+				    const struct cfg_node *node, struct iov_err *e)
+{
+	(void)node;
+	struct dma_source *d = calloc(1, sizeof(*d));
+	if (!d) {
+		iov_err_set(e, IOV_INTERNAL, "out of memory");
+		return NULL;
+	}
+	d->p = *(const struct dma_source_params *)params;
+	component_init(&d->c, s, &model_dma_source, name, &d->p.clock);
+	d->txns = calloc(d->p.max_outstanding, sizeof(*d->txns));
+	if (!d->txns) {
+		iov_err_set(e, IOV_INTERNAL, "out of memory");
+		goto err;
+	}
+	char path[256];
+	if (component_add_port(&d->c, &d->up, "up", &dma_up_ops, e) ||
+	    !(d->ts = dma_open_trace(d, d->p.trace, e)))
+		goto err;
+	if (!DMA_STAT(st_rd_reqs, stats_counter, "read_requests", "", "MRd TLPs sent") ||
+	    !DMA_STAT(st_wr_tlps, stats_counter, "write_tlps", "", "MWr TLPs sent (not MSI)") ||
+	    !DMA_STAT(st_msis, stats_counter, "msis", "", "MSI/MSI-X writes sent") ||
+	    !DMA_STAT(st_tag_stalls, stats_counter, "tag_stalls", "",
+		      "times a read waited for a free tag") ||
+	    !DMA_STAT(st_refusals, stats_counter, "backpressure", "",
+		      "times the next hop refused a TLP") ||
+	    !DMA_STAT(st_cpl_errors, stats_counter, "completion_errors", "",
+		      "completions with a status other than SC") ||
+	    !(snprintf(path, sizeof(path), "components.%s.issue_delay_ns", name),
+	      d->st_issue_delay = stats_hist(s->stats, path, "ns", 1e-3,
+					     "open-loop records: issue time minus trace time", e)))
+		goto err;
+	return &d->c;
+err:
+	dma_destroy(&d->c);
+	return NULL;
+}
+
+static int dma_start(struct component *c, struct iov_err *e)
+{
+	(void)e;
+	struct dma_source *d = container_of(c, struct dma_source, c);
+	dma_schedule_issue(d, 0);
+	return 0;
+}
+
+static const struct model_ops dma_source_ops = {
+	.create = dma_create,
+	.start = dma_start,
+	.destroy = dma_destroy,
+};
+
+static const struct port_doc dma_source_ports[] = {
+	{ "up", "towards the host: sends requests, receives completions" },
+	{ NULL, NULL },
+};
+
+const struct model model_dma_source = {
+	.kind = "source",
+	.type = "dma_source",
+	.desc = "device function replaying a DMA/interrupt trace with bounded outstanding reads",
+	.ops = &dma_source_ops,
+	.params = dma_source_param_desc,
+	.params_size = sizeof(struct dma_source_params),
+	.ports = dma_source_ports,
+	.not_modelled = "device-internal DMA engine and descriptor fetches; specific tag values; "
+			"completion ordering checks",
+};

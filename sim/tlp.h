@@ -1,0 +1,115 @@
+/* tlp.h - the transaction-layer packet that travels the whole path, and its pool */
+#ifndef IOVSIM_TLP_H
+#define IOVSIM_TLP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "time.h"
+
+/*
+ * One TLP object travels the whole path: a read request is turned into its
+ * completion in place by whoever answers it, so the stamps it collected on
+ * the way up are still there when it comes back and the latency breakdown is
+ * read off the object itself. TLPs come from a pool (tlp_alloc / tlp_free):
+ * no malloc per TLP once the pool is warm.
+ */
+
+enum tlp_type {
+	TLP_MRD = 0,    /* memory read request (non-posted) */
+	TLP_MWR,        /* memory write (posted); an MSI is an MWr of 4 bytes */
+	TLP_CPLD,       /* completion with data */
+	TLP_CPL,        /* completion without data (e.g. unsupported request) */
+	TLP_MSG,        /* message */
+	TLP__COUNT
+};
+
+enum tlp_status { TLP_SC_SC = 0, TLP_SC_UR = 1, TLP_SC_CA = 4 };   /* completion status */
+
+#define TLP_MAX_STAMPS 24
+
+/*
+ * A stamp says: at time t the TLP finished stage 'stage' (a small integer
+ * naming e.g. "path.up" or "mem.access", see sim_stage()). The time spent in
+ * stage i is stamps[i].t - stamps[i-1].t, and for i = 0, stamps[0].t - t_issue.
+ */
+struct tlp_stamp {
+	sim_time_t t;
+	uint16_t stage;
+};
+
+struct tlp {
+	struct tlp *next;               /* link for whoever holds it in a queue */
+	enum tlp_type type;
+	uint8_t status;                 /* completions: enum tlp_status */
+	bool addr64;                    /* 4DW header */
+	bool is_msi;
+	uint16_t rid;                   /* requester ID (bus<<8 | dev<<3 | fn) */
+	uint16_t tag;
+	uint32_t flow;                  /* index of the requester's flow (sim_flow) */
+	uint32_t attrs;                 /* TRACE_F_* attribute bits (ro, ns, ido, at, pasid) */
+	uint32_t pasid;
+	uint32_t data;                  /* MSI data */
+	uint64_t addr;
+	uint32_t len;                   /* bytes: requested (MRd) or carried (MWr, CplD) */
+	sim_time_t t_issue;             /* when the requester sent it */
+	uint64_t cookie;                /* requester-private (e.g. its transaction slot) */
+	sim_time_t t_due;               /* scratch for the current holder (e.g. when it leaves) */
+	uint8_t nstamps;
+	bool stamps_overflow;           /* more stages than TLP_MAX_STAMPS: later ones dropped */
+	struct tlp_stamp stamps[TLP_MAX_STAMPS];
+};
+
+static inline void tlp_stamp(struct tlp *t, uint16_t stage, sim_time_t now)
+{
+	if (t->nstamps < TLP_MAX_STAMPS)
+		t->stamps[t->nstamps++] = (struct tlp_stamp){ .t = now, .stage = stage };
+	else
+		t->stamps_overflow = true;
+}
+
+const char *tlp_type_name(enum tlp_type t);     /* "MRd", "MWr", "CplD", "Cpl", "Msg" */
+
+/* Pool. Grows in chunks (never shrinks while alive); objects are reset on alloc. */
+struct tlp_pool;
+struct tlp_pool *tlp_pool_create(void);
+/* Returns a zeroed TLP, or NULL if memory is exhausted. */
+struct tlp *tlp_alloc(struct tlp_pool *p);
+void tlp_free(struct tlp_pool *p, struct tlp *t);
+size_t tlp_pool_live(const struct tlp_pool *p);         /* allocated, not yet freed */
+size_t tlp_pool_capacity(const struct tlp_pool *p);
+/* Free all chunks. Live TLPs become invalid. */
+void tlp_pool_destroy(struct tlp_pool *p);
+
+/* A FIFO of TLPs linked through ->next (no allocation). */
+struct tlp_fifo {
+	struct tlp *head, *tail;
+	uint32_t n;
+};
+
+static inline void tlp_fifo_push(struct tlp_fifo *q, struct tlp *t)
+{
+	t->next = NULL;
+	if (q->tail)
+		q->tail->next = t;
+	else
+		q->head = t;
+	q->tail = t;
+	q->n++;
+}
+
+static inline struct tlp *tlp_fifo_pop(struct tlp_fifo *q)
+{
+	struct tlp *t = q->head;
+	if (t) {
+		q->head = t->next;
+		if (!q->head)
+			q->tail = NULL;
+		t->next = NULL;
+		q->n--;
+	}
+	return t;
+}
+
+#endif

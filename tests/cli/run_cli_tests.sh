@@ -1,0 +1,80 @@
+#!/bin/sh
+# run_cli_tests.sh - the command line's contract: exit codes, located errors,
+# no output left behind on bad input, failing expectations named.
+# usage: run_cli_tests.sh IOVSIM SOURCE_DIR OUT_DIR
+set -u
+iovsim=$1 src=$2 out=$3
+data=$src/tests/cli/data
+rm -rf "$out" && mkdir -p "$out"
+fail=0
+
+# expect_run NAME WANT_STATUS GREP_PATTERN CMD...: run, check status and stderr+stdout.
+expect_run() {
+	name=$1 want=$2 pat=$3
+	shift 3
+	"$@" >"$out/$name.out" 2>"$out/$name.err"
+	got=$?
+	if [ "$got" != "$want" ]; then
+		echo "FAIL $name: exit $got, wanted $want"; cat "$out/$name.err"; fail=1; return
+	fi
+	if [ -n "$pat" ] && ! cat "$out/$name.out" "$out/$name.err" | grep -Eq -- "$pat"; then
+		echo "FAIL $name: output does not match /$pat/:"; cat "$out/$name.err" "$out/$name.out"
+		fail=1; return
+	fi
+	echo "ok   $name"
+}
+
+expect_run version 0 '^iovsim [0-9]+\.[0-9]+' "$iovsim" --version
+expect_run help 0 'usage: iovsim' "$iovsim" --help
+expect_run run-help 0 'usage: iovsim run' "$iovsim" run --help
+expect_run no-command 2 'usage' "$iovsim"
+expect_run unknown-command 2 "unknown command 'frobnicate'" "$iovsim" frobnicate
+expect_run run-no-file 2 'no scenario file' "$iovsim" run
+expect_run run-bad-option 2 "unknown option '--bogus'" "$iovsim" run x.yaml --bogus
+expect_run run-bad-kernel 2 'systemc or native' "$iovsim" run x.yaml --kernel gem5
+expect_run run-missing-file 2 'nonexistent.yaml' "$iovsim" run "$out/nonexistent.yaml"
+expect_run list-models 0 'dma_source' "$iovsim" --list-models
+
+# Bad scenarios: located error, exit 2, and no output directory.
+expect_run bad-syntax 2 'bad-syntax.yaml:[0-9]+:[0-9]+: error: ' \
+	"$iovsim" run "$data/bad-syntax.yaml" -o "$out/bad-syntax.d"
+expect_run bad-key 2 "bad-key.yaml:5:5: error: unknown key 'latncy'.*latency" \
+	"$iovsim" run "$data/bad-key.yaml" -o "$out/bad-key.d"
+expect_run bad-unit 2 'bad-unit.yaml:5:14: error: .*(unit|ns)' \
+	"$iovsim" run "$data/bad-unit.yaml" -o "$out/bad-unit.d"
+expect_run bad-type 2 "bad-type.yaml:4:11: error: unknown component type 'dram_controller'; known types: dma_source" \
+	"$iovsim" run "$data/bad-type.yaml" -o "$out/bad-type.d"
+expect_run bad-port 2 "bad-port.yaml:9:5: error: memory 'mem' has no port 'down'; its ports: port" \
+	"$iovsim" run "$data/bad-port.yaml" -o "$out/bad-port.d"
+expect_run bad-param 2 "unknown parameter 'nope'" \
+	"$iovsim" run "$src/scenarios/quickstart.yaml" -p nope=1 -o "$out/bad-param.d"
+expect_run bad-param-value 2 "quickstart.yaml:[0-9]+:[0-9]+: error: .*parameter 'size'" \
+	"$iovsim" run "$src/scenarios/quickstart.yaml" -p size=big -o "$out/bad-param-value.d"
+expect_run check-bad-key 2 "bad-key.yaml:5:5: error: unknown key 'latncy'" \
+	"$iovsim" check "$data/bad-key.yaml"
+for d in bad-syntax bad-key bad-unit bad-type bad-port bad-param bad-param-value; do
+	if [ -e "$out/$d.d" ]; then echo "FAIL $d: output directory was created"; fail=1; fi
+done
+
+# A malformed trace line: located (FILE:LINE), exit 2, no stats.json.
+expect_run bad-trace 2 'bad-trace.trace:4:[0-9]+: error: ' \
+	"$iovsim" run "$data/bad-trace.yaml" -o "$out/bad-trace.d"
+if [ -e "$out/bad-trace.d/stats.json" ]; then echo "FAIL bad-trace: stats.json written"; fail=1; fi
+
+# A failing expectation: exit 1, names the stat and its value; outputs still written.
+expect_run failing-expect 1 'expect failed: dma.latency_ns.p50 = [0-9.]+; wanted <= 10' \
+	"$iovsim" run "$data/failing-expect.yaml" --quiet --no-plots -o "$out/failing-expect.d"
+[ -f "$out/failing-expect.d/stats.json" ] || { echo "FAIL failing-expect: no stats.json"; fail=1; }
+
+# check on a good scenario; -p override changes the run.
+expect_run check-ok 0 'ok \(' "$iovsim" check "$src/scenarios/quickstart.yaml"
+expect_run override 0 '' "$iovsim" run "$src/scenarios/quickstart.yaml" -p count=500 --quiet \
+	--no-plots -o "$out/override.d"
+grep -q '"reads": 500,' "$out/override.d/stats.json" || { echo "FAIL override: reads != 500"; fail=1; }
+expect_run seed-override 0 '' "$iovsim" run "$src/scenarios/quickstart.yaml" -p count=500 \
+	--seed 99 --quiet --no-plots -o "$out/seed.d"
+grep -q '"seed": 99' "$out/seed.d/stats.json" || { echo "FAIL seed: seed 99 not in stats"; fail=1; }
+
+# No temporary files left next to the outputs.
+if find "$out" -name '*.tmp.*' | grep -q .; then echo "FAIL temporary files left"; fail=1; fi
+exit $fail

@@ -1,0 +1,25 @@
+#!/bin/sh
+# bench.sh - `make bench`: speed figures, printed, never asserted.
+#  1. events per second of the bare event kernels (hold model);
+#  2. DMA transactions per second through the first end-to-end path, both kernels;
+#  3. peak memory (max RSS) at two trace lengths: it should not grow with length.
+set -eu
+iovsim=${1:-build/iovsim}
+out=${BENCH_OUT:-out/bench}
+mkdir -p "$out"
+echo "== bare event kernels"
+"$iovsim" bench kernel --kernel both --events 20000000 --pending 1024
+echo "== DMA through the first path (scenarios/bench/dma-path.yaml)"
+for k in native systemc; do
+	"$iovsim" run scenarios/bench/dma-path.yaml --kernel $k --quiet --no-plots -o "$out/dma-$k"
+	awk -v k=$k '/"events_per_s"/ {gsub(/[,]/,""); ev=$2} /"dma_per_s"/ {gsub(/[,]/,""); d=$2}
+		/"wall_s"/ {gsub(/[,]/,""); w=$2}
+		END {printf "kernel %-8s %.2f M DMA/s, %.1f M events/s, %.2f s wall\n", k, d/1e6, ev/1e6, w}' \
+		"$out/dma-$k/stats.json"
+done
+echo "== memory vs trace length (native kernel, max RSS)"
+for n in 100000 1000000; do
+	/usr/bin/time -f "%M" -o "$out/rss-$n" "$iovsim" run scenarios/bench/dma-path.yaml \
+		--kernel native --quiet --no-plots -p count=$n -o "$out/rss-run-$n" || true
+	echo "count $n: max RSS $(cat "$out/rss-$n") KiB"
+done
