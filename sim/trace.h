@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 #include "err.h"
-#include "time.h"
+#include "simtime.h"
 
 /*
  * A trace is a stream of records ordered by time. Records are read one at a
@@ -56,13 +56,18 @@ struct trace_source {
 };
 
 const char *trace_op_name(enum trace_op op);       /* "rd", "wr", "msi", "pkt_tx", "pkt_rx" */
+/* Text name of one TRACE_F_* bit ("ro", "ns", "ido", "sync", "at", "pasid"); NULL if
+ * flag is not exactly one known bit. */
+const char *trace_flag_name(uint32_t flag);
 
 /*
  * A stream of records: a file reader or a generator behind one ops table, so
  * a DMA source replays either. next() returns 1 with *r filled, 0 at the end,
- * -1 on error (e set: "FILE:LINE: error: ..." for text, "FILE: error: record
- * N: ..." for binary, status IOV_BAD_INPUT). Sources are added as they are
- * first met; source(i) is valid for i < nsources() and stays valid until close.
+ * -1 on error (e set: "FILE:LINE:COL: error: ..." for text, "FILE: error: record
+ * N (byte offset O): ..." for binary, status IOV_BAD_INPUT; later calls keep
+ * returning -1). Sources are added as they are first met; sources[i] is valid
+ * for i < nsources until close, but the array may move when a new source is
+ * met: index it afresh, do not keep pointers into it.
  */
 struct trace_stream;
 struct trace_stream_ops {
@@ -90,6 +95,10 @@ static inline void trace_close(struct trace_stream *ts)
 struct trace_stream *trace_open(const char *path, struct iov_err *e);
 
 enum trace_encoding { TRACE_ENC_TEXT, TRACE_ENC_BINARY };
+
+/* How a stream from trace_open is stored: 0 with *enc and *gzip set, or -1
+ * (no error) for a stream that is not a file, e.g. a generator. */
+int trace_stream_format(const struct trace_stream *ts, enum trace_encoding *enc, bool *gzip);
 
 /*
  * Writer. The file appears under 'path' only at trace_writer_close (written to
@@ -125,6 +134,7 @@ struct trace_gen_spec {
 	uint64_t count;         /* records to produce */
 	uint64_t seed;
 	uint32_t flags;         /* TRACE_F_* on every record */
+	uint32_t pasid;         /* with TRACE_F_PASID in flags (< 2^20) */
 };
 
 /* Fill spec with defaults (seq, window 8KiB, size 64, reads only, closed loop, count 1000, seed 1). */

@@ -75,6 +75,28 @@ expect_run seed-override 0 '' "$iovsim" run "$src/scenarios/quickstart.yaml" -p 
 	--seed 99 --quiet --no-plots -o "$out/seed.d"
 grep -q '"seed": 99' "$out/seed.d/stats.json" || { echo "FAIL seed: seed 99 not in stats"; fail=1; }
 
+# trace sub-commands
+expect_run trace-gen-help 0 'usage: iovsim trace gen' "$iovsim" trace gen --help
+expect_run trace-bogus 2 '' "$iovsim" trace bogus
+expect_run trace-gen 0 '' "$iovsim" trace gen --pattern random --window 1MiB --size 64 --count 1000 \
+	--seed 3 -o "$out/gen.trace.gz"
+expect_run trace-info 0 'records' "$iovsim" trace info "$out/gen.trace.gz"
+expect_run trace-convert 0 '' "$iovsim" trace convert "$out/gen.trace.gz" "$out/gen.iovt"
+"$iovsim" trace cat "$out/gen.trace.gz" >"$out/a.txt"
+"$iovsim" trace cat "$out/gen.iovt" >"$out/b.txt"
+cmp -s "$out/a.txt" "$out/b.txt" || { echo "FAIL trace convert changed the records"; fail=1; }
+[ "$(grep -vc '^#' "$out/a.txt")" = 1000 ] || { echo "FAIL trace cat: not 1000 records"; fail=1; }
+expect_run trace-convert-bad 2 'bad-trace.trace:4:[0-9]+: error: ' \
+	"$iovsim" trace convert "$data/bad-trace.trace" "$out/bad-out.trace"
+[ -e "$out/bad-out.trace" ] && { echo "FAIL trace convert left a bad output"; fail=1; }
+
+# docs/models.md is generated from the parameter tables: it must be current.
+"$iovsim" models --markdown >"$out/models.md"
+if ! cmp -s "$out/models.md" "$src/docs/models.md"; then
+	echo "FAIL docs/models.md is stale: run 'build/iovsim models --markdown > docs/models.md'"
+	fail=1
+fi
+
 # No temporary files left next to the outputs.
 if find "$out" -name '*.tmp.*' | grep -q .; then echo "FAIL temporary files left"; fail=1; fi
 exit $fail
