@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 #include "err.h"
-#include "time.h"
+#include "simtime.h"
 
 /*
  * Events are (time, sequence) pairs held in the kernel's own binary heap, so
@@ -55,7 +55,8 @@ sim_time_t sim_now(const struct sim_kernel *k);
 /*
  * Schedule fn(arg) at now + delay. May be called from inside callbacks and
  * before sim_run(). Same-time events run in schedule order. Returns the handle;
- * 0 only if the pool cannot grow (out of memory).
+ * 0 only if the pool cannot grow (out of memory) or fn is NULL. A delay that
+ * would pass SIM_TIME_MAX is clamped to it.
  */
 sim_event_id sim_schedule(struct sim_kernel *k, sim_time_t delay, sim_event_fn fn, void *arg);
 
@@ -80,10 +81,14 @@ enum sim_run_result {
  * Run events with time <= until (SIM_TIME_MAX: until the queue is empty or
  * stopped). On SIM_RUN_UNTIL now == until; on SIM_RUN_EMPTY now is the time
  * of the last event run. May be called again to continue.
+ * Also: SIM_RUN_STOPPED wins when the stopping event was the last one; an
+ * until before now runs nothing and leaves now alone (time never goes back);
+ * calling sim_run() from inside a callback is SIM_RUN_ERROR (IOV_INTERNAL).
  */
 enum sim_run_result sim_run(struct sim_kernel *k, sim_time_t until, struct iov_err *e);
 
-/* Ask the running sim_run() to return after the current event. Safe in callbacks. */
+/* Ask the running sim_run() to return after the current event. Safe in
+ * callbacks; outside sim_run() it does nothing. */
 void sim_stop(struct sim_kernel *k);
 
 uint64_t sim_events_run(const struct sim_kernel *k);     /* callbacks executed so far */
