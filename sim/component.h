@@ -7,7 +7,7 @@
 #include "config.h"
 #include "err.h"
 #include "port.h"
-#include "time.h"
+#include "simtime.h"
 
 struct sim;
 struct component;

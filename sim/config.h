@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "err.h"
-#include "time.h"
+#include "simtime.h"
 
 /*
  * A YAML file is read once (libfyaml) into this small tree of our own. Every
@@ -34,6 +34,7 @@ struct cfg_node {
 	const char **keys;      /* CFG_MAP: keys[i] */
 	struct cfg_loc *key_locs;  /* CFG_MAP: where keys[i] is */
 	struct cfg_node **items;   /* CFG_MAP: values[i]; CFG_SEQ: items[i] */
+	struct cfg_arena *owner;   /* private: the arena holding this tree (PARAM_PATH) */
 };
 
 /* Map lookup; NULL when node is not a map or the key is absent. */

@@ -23,12 +23,16 @@ struct hist {
 	bool oom;               /* an allocation failed: counts are incomplete */
 };
 
+/* sub_bits outside 1..12 is clamped. hist_free releases the groups and leaves
+ * an empty histogram (safe to free twice); hist_reset empties it but keeps the
+ * groups, so refilling it does not allocate. */
 void hist_init(struct hist *h, unsigned sub_bits);
 void hist_free(struct hist *h);
 void hist_reset(struct hist *h);
 void hist_add(struct hist *h, uint64_t v);
 void hist_add_n(struct hist *h, uint64_t v, uint64_t n);
-/* Merge src into dst (same sub_bits required; returns -1 otherwise). */
+/* Merge src into dst (same sub_bits required; returns -1 otherwise, or if a
+ * group could not be allocated: then dst->oom is set). */
 int hist_merge(struct hist *dst, const struct hist *src);
 
 double hist_mean(const struct hist *h);   /* 0 when empty */
@@ -51,8 +55,12 @@ struct tseries {
 	uint32_t max_bins;      /* even, >= 2 */
 	uint32_t nbins;         /* bins in use: [0, nbins) */
 	double *bins;           /* max_bins entries */
+	uint64_t last_lo;       /* start of the bin hit last: most adds hit it */
+	uint32_t last;          /* its index (used only while last < nbins) */
 };
 
+/* -1 if width is 0, max_bins odd or < 2, or out of memory (ts is then empty
+ * and tseries_add ignores values). tseries_free may be called either way. */
 int tseries_init(struct tseries *ts, uint64_t width, uint32_t max_bins);
 void tseries_free(struct tseries *ts);
 void tseries_add(struct tseries *ts, uint64_t t, double v);

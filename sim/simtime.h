@@ -1,4 +1,4 @@
-/* time.h - simulated time: a 64-bit count of picoseconds, and clocks */
+/* simtime.h - simulated time: a 64-bit count of picoseconds, and clocks */
 #ifndef IOVSIM_TIME_H
 #define IOVSIM_TIME_H
 

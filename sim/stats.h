@@ -18,9 +18,11 @@
  *
  * Kinds:
  *   counter  uint64_t, printed as an integer
- *   value    double, printed with 17 significant digits (deterministic)
+ *   value    double, printed with the fewest of 15..17 significant digits
+ *            that read back as the same double (deterministic); NaN and
+ *            infinities print as null
  *   hist     a struct hist of ps values, printed as an object
- *            {count, mean, p50, p90, p99, p999, max, min} converted by 'scale'
+ *            {count, mean, min, p50, p90, p99, p999, max} converted by 'scale'
  *            (1e-3 turns ps into ns); the path names the object, so
  *            "dma.latency_ns" yields "dma.latency_ns.p50" etc.
  *   text     a string (e.g. a policy name)
@@ -32,6 +34,9 @@
  */
 
 struct stats;
+
+/* Histogram precision of stats_hist: buckets at most 2^-(7-1) = 1.6 % wide (hist.h). */
+#define STATS_HIST_SUB_BITS 7
 
 struct stats *stats_create(void);
 void stats_destroy(struct stats *s);
@@ -88,5 +93,14 @@ int stats_write_json(const struct stats *s, FILE *f, const char *extra_json);
 
 /* JSON-escape a string into buf (always NUL-terminated). */
 void json_escape(const char *in, char *buf, size_t len);
+
+/* Number of registered stats (stats_iter indices are 0..count-1). */
+size_t stats_count(const struct stats *s);
+
+/*
+ * Write a Markdown table "| stat | kind | unit | description |" of every stat
+ * in registration order (for docs/stats.md). Returns 0, or -1 on I/O error.
+ */
+int stats_write_table(const struct stats *s, FILE *f);
 
 #endif

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "time.h"
+#include "simtime.h"
 
 /*
  * One TLP object travels the whole path: a read request is turned into its
@@ -99,6 +99,20 @@ static inline void tlp_fifo_push(struct tlp_fifo *q, struct tlp *t)
 	q->n++;
 }
 
+/* Put t back at the head (e.g. after the next hop refused it). */
+static inline void tlp_fifo_unpop(struct tlp_fifo *q, struct tlp *t)
+{
+	t->next = q->head;
+	q->head = t;
+	if (!q->tail)
+		q->tail = t;
+	q->n++;
+}
+
+/*
+ * Pop BEFORE offering a TLP to a peer: the peer owns it once it accepts and
+ * may free it or link it into its own queue (reusing ->next) at once.
+ */
 static inline struct tlp *tlp_fifo_pop(struct tlp_fifo *q)
 {
 	struct tlp *t = q->head;

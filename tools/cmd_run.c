@@ -257,7 +257,7 @@ static int run_write_outputs(const struct run_opts *o, const char *dir, struct s
 	int bad = stats_write_json(s->stats, f, host);
 	bad |= fclose(f);
 	free(host);
-	char path[4096];
+	char path[4200];
 	snprintf(path, sizeof(path), "%s/stats.json", dir);
 	if (bad || cli_write_file_atomic(path, json, len)) {
 		free(json);

@@ -306,7 +306,7 @@ static void dma_issue_event(void *arg)
 	}
 	if (d->cur_off == 0 && (d->cur.flags & TRACE_F_SYNC) && d->tags_used)
 		return;                         /* woken by the last completion */
-	uint32_t flow;
+	uint32_t flow = 0;
 	if (dma_flow_of(d, d->cur.src, &flow)) {
 		sim_abort(s);
 		return;

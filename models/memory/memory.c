@@ -65,11 +65,12 @@ static void mem_send_out(struct memory *m)
 {
 	struct sim *s = m->c.sim;
 	while (!m->out_blocked && m->out.head) {
-		if (!port_send(&m->port, m->out.head)) {
+		struct tlp *t = tlp_fifo_pop(&m->out);
+		if (!port_send(&m->port, t)) {
+			tlp_fifo_unpop(&m->out, t);
 			m->out_blocked = true;
 			return;
 		}
-		tlp_fifo_pop(&m->out);
 		m->inside--;
 		port_unblock(&m->port);
 	}

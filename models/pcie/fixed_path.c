@@ -69,14 +69,14 @@ static void fp_deliver(struct fp_dir *d)
 	struct sim *s = d->fp->c.sim;
 	sim_time_t now = sim_now(s->k);
 	while (d->q.head && d->q.head->t_due <= now) {
-		struct tlp *t = d->q.head;
+		struct tlp *t = tlp_fifo_pop(&d->q);
 		tlp_stamp(t, d->stage, now);
 		if (!port_send(d->out, t)) {
 			t->nstamps--;           /* stamped again when it really leaves */
+			tlp_fifo_unpop(&d->q, t);
 			d->out_blocked = true;
 			return;
 		}
-		tlp_fifo_pop(&d->q);
 		port_unblock(d->in);
 	}
 	fp_arm(d);

@@ -159,17 +159,19 @@ static void test_fixed_path_serialises_and_bounds(void **state)
 	struct tlp *second = mk_tlp(s, TLP_MWR, 64);
 	assert_false(port_send(&dev.port, second));                  /* capacity 1 */
 	host.refuse = true;                                          /* host full at first */
-	sim_run(s->k, 200 * SIM_NS, &e);
+	/* Delivery is due at 88 + 50 ns; refused, the path waits (no more events). */
+	assert_int_equal(sim_run(s->k, 200 * SIM_NS, &e), SIM_RUN_EMPTY);
 	assert_int_equal(host.n, 0);
+	assert_int_equal(sim_now(s->k), 138 * SIM_NS);
 	host.refuse = false;
 	port_unblock(&host.port);                                    /* host has room */
 	assert_int_equal(host.n, 1);
-	assert_int_equal(host.when[0], 200 * SIM_NS);
+	assert_int_equal(host.when[0], 138 * SIM_NS);
 	assert_int_equal(dev.retries, 1);                            /* path has room again */
 	assert_true(port_send(&dev.port, second));
 	sim_run(s->k, SIM_TIME_MAX, &e);
 	assert_int_equal(host.n, 2);
-	assert_int_equal(host.when[1], (200 + 88 + 50) * SIM_NS);
+	assert_int_equal(host.when[1], (138 + 88 + 50) * SIM_NS);
 
 	/* Downstream: a CplD from the host side reaches the device side. */
 	assert_true(port_send(&host.port, mk_tlp(s, TLP_CPLD, 64)));

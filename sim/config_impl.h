@@ -1,0 +1,26 @@
+/* config_impl.h - private to config.c and scenario.c: the arena and YAML reading */
+#ifndef IOVSIM_CONFIG_IMPL_H
+#define IOVSIM_CONFIG_IMPL_H
+
+#include "config.h"
+
+struct cfg_chunk {
+	struct cfg_chunk *next;
+	size_t used, cap;
+	_Alignas(16) unsigned char mem[];
+};
+
+struct cfg_arena {
+	struct cfg_chunk *head;
+};
+
+void *cfg_arena_alloc(struct cfg_arena *a, size_t n);     /* zeroed */
+char *cfg_arena_strdup(struct cfg_arena *a, const char *s);
+char *cfg_arena_strndup(struct cfg_arena *a, const char *s, size_t n);
+void cfg_arena_free(struct cfg_arena *a);
+
+/* Read a YAML file into a tree in a; file_name (arena-owned) goes into locations. */
+struct cfg_node *cfg_read_yaml(struct cfg_arena *a, const char *path, const char *file_name,
+			       struct iov_err *e);
+
+#endif
