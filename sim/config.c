@@ -173,7 +173,8 @@ static int cfg_syntax_error(struct fy_diag *diag, const char *file, struct iov_e
 	void *it = NULL;
 	struct fy_diag_error *de = fy_diag_errors_iterate(diag, &it);
 	if (de)
-		return iov_err_at(e, IOV_BAD_INPUT, file, de->line + 1, de->column + 1,
+		/* libfyaml's collected errors are already 1-based (its marks are not). */
+		return iov_err_at(e, IOV_BAD_INPUT, file, de->line, de->column,
 				  "YAML syntax: %s", de->msg ? de->msg : "invalid document");
 	return iov_err_at(e, IOV_BAD_INPUT, file, 0, 0, "YAML syntax error");
 }
