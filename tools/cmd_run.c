@@ -117,7 +117,7 @@ static double wall_now(void)
 }
 
 struct run_progress {
-	double t0;
+	double t0, last;
 	bool shown;
 	const struct sim *sim;
 };
@@ -126,9 +126,10 @@ struct run_progress {
 static void run_progress_cb(void *arg, sim_time_t now, sim_time_t end)
 {
 	struct run_progress *p = arg;
-	double el = wall_now() - p->t0;
-	if (el < 1.0)
+	double now_w = wall_now(), el = now_w - p->t0;
+	if (el < 1.0 || now_w - p->last < 0.25)    /* after a second, four times a second */
 		return;
+	p->last = now_w;
 	char tb[32];
 	uint64_t ev = sim_events_run(p->sim->k);
 	if (end != SIM_TIME_MAX)
