@@ -1,6 +1,8 @@
 /* plot.c - gnuplot data files and script for latency histograms and throughput series */
 #include "plot.h"
 
+#include "outfile.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -40,62 +42,17 @@ struct plot_ctx {
 
 /* ---- files ------------------------------------------------------------------- */
 
-static int plot_mkdirs(const char *path)
+static int plot_open(struct plot_ctx *c, struct outfile *pf, const char *name)
 {
-	char buf[PLOT_PATH_MAX];
-	size_t n = strlen(path);
-	if (n == 0 || n >= sizeof(buf)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	memcpy(buf, path, n + 1);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0777) && errno != EEXIST)
-			return -1;
-		*p = '/';
-	}
-	if (mkdir(buf, 0777) && errno != EEXIST)
-		return -1;
-	struct stat sb;
-	if (stat(buf, &sb) || !S_ISDIR(sb.st_mode)) {
-		errno = ENOTDIR;
-		return -1;
-	}
-	return 0;
-}
-
-struct plot_file {
-	FILE *f;
-	char path[PLOT_PATH_MAX], tmp[PLOT_PATH_MAX + 32];
-};
-
-static int plot_open(struct plot_ctx *c, struct plot_file *pf, const char *name)
-{
-	if (snprintf(pf->path, sizeof(pf->path), "%s/%s", c->dir, name) >= (int)sizeof(pf->path))
+	char path[PLOT_PATH_MAX];
+	if (snprintf(path, sizeof(path), "%s/%s", c->dir, name) >= (int)sizeof(path))
 		return iov_err_set(c->e, IOV_INTERNAL, "plot path too long: '%s/%s'", c->dir, name);
-	snprintf(pf->tmp, sizeof(pf->tmp), "%s.tmp.%ld", pf->path, (long)getpid());
-	pf->f = fopen(pf->tmp, "w");
-	if (!pf->f)
-		return iov_err_set(c->e, IOV_INTERNAL, "cannot write '%s': %s", pf->tmp,
-				   strerror(errno));
-	return 0;
+	return outfile_open(pf, path, c->e);
 }
 
-/* Close and rename into place; on any error remove the temporary file. */
-static int plot_commit(struct plot_ctx *c, struct plot_file *pf)
+static int plot_commit(struct plot_ctx *c, struct outfile *pf)
 {
-	int bad = ferror(pf->f);
-	bad |= fclose(pf->f) != 0;
-	if (bad || rename(pf->tmp, pf->path)) {
-		int err = errno;
-		unlink(pf->tmp);
-		return iov_err_set(c->e, IOV_INTERNAL, "cannot write '%s': %s", pf->path,
-				   bad && !err ? "I/O error" : strerror(err));
-	}
-	return 0;
+	return outfile_commit(pf, c->e);
 }
 
 /* ---- names --------------------------------------------------------------------- */
@@ -218,7 +175,7 @@ static void plot_hist_header(FILE *f, const struct plot_item *it)
  */
 static int plot_write_cdf(struct plot_ctx *c, const struct plot_item *it)
 {
-	struct plot_file pf;
+	struct outfile pf;
 	char name[PLOT_NAME_MAX + 16];
 	snprintf(name, sizeof(name), "%s_cdf.dat", it->name);
 	if (plot_open(c, &pf, name))
@@ -239,7 +196,7 @@ static int plot_write_cdf(struct plot_ctx *c, const struct plot_item *it)
 
 static int plot_write_hist(struct plot_ctx *c, const struct plot_item *it)
 {
-	struct plot_file pf;
+	struct outfile pf;
 	char name[PLOT_NAME_MAX + 16];
 	snprintf(name, sizeof(name), "%s_hist.dat", it->name);
 	if (plot_open(c, &pf, name))
@@ -268,7 +225,7 @@ static bool plot_is_bytes(const struct plot_item *it)
 /* Bin centres in us against the value (bytes series: Gb/s) and the raw sum. */
 static int plot_write_series(struct plot_ctx *c, const struct plot_item *it)
 {
-	struct plot_file pf;
+	struct outfile pf;
 	char name[PLOT_NAME_MAX + 16];
 	snprintf(name, sizeof(name), "%s.dat", it->name);
 	if (plot_open(c, &pf, name))
@@ -675,7 +632,7 @@ static void gp_throughput_overlay(FILE *f, const struct plot_ctx *c)
 
 static int plot_write_script(struct plot_ctx *c)
 {
-	struct plot_file pf;
+	struct outfile pf;
 	if (plot_open(c, &pf, "plots.gp"))
 		return -1;
 	FILE *f = pf.f;
@@ -697,7 +654,7 @@ int plot_write(const char *dir, const struct stats *s, const char *title, struct
 	char pdir[PLOT_PATH_MAX];
 	if (snprintf(pdir, sizeof(pdir), "%s/plots", dir) >= (int)sizeof(pdir))
 		return iov_err_set(e, IOV_INTERNAL, "output directory name too long: '%s'", dir);
-	if (plot_mkdirs(pdir))
+	if (outfile_mkdirs(pdir))
 		return iov_err_set(e, IOV_INTERNAL, "cannot create '%s': %s", pdir,
 				   strerror(errno));
 	struct plot_ctx c = { .dir = pdir, .title = title ? title : "", .e = e };

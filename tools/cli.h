@@ -17,10 +17,4 @@ int cmd_models(int argc, char **argv);
 /* Print "iovsim: error: ..." style usage errors; returns 2. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Write 'len' bytes to path atomically (PATH.tmp.PID then rename). 0 or -1 (errno). */
-int cli_write_file_atomic(const char *path, const char *data, size_t len);
-
-/* mkdir -p. 0 or -1 (errno). */
-int cli_mkdirs(const char *path);
-
 #endif

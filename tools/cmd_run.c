@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "outfile.h"
 #include "plot.h"
 #include "sim.h"
 #include "units.h"
@@ -241,7 +242,7 @@ static char *run_summary(const struct run_opts *o, const struct sim *s, double w
 static int run_write_outputs(const struct run_opts *o, const char *dir, struct sim *s,
 			     const char *summary, double wall, struct iov_err *e)
 {
-	if (cli_mkdirs(dir))
+	if (outfile_mkdirs(dir))
 		return iov_err_set(e, IOV_INTERNAL, "cannot create output directory '%s': %s", dir,
 				   strerror(errno));
 	char *host = run_host_json(o, s, wall);
@@ -260,14 +261,18 @@ static int run_write_outputs(const struct run_opts *o, const char *dir, struct s
 	free(host);
 	char path[4200];
 	snprintf(path, sizeof(path), "%s/stats.json", dir);
-	if (bad || cli_write_file_atomic(path, json, len)) {
+	if (bad) {
 		free(json);
-		return iov_err_set(e, IOV_INTERNAL, "cannot write '%s': %s", path, strerror(errno));
+		return iov_err_set(e, IOV_INTERNAL, "cannot format '%s'", path);
+	}
+	if (outfile_write_all(path, json, len, e)) {
+		free(json);
+		return -1;
 	}
 	free(json);
 	snprintf(path, sizeof(path), "%s/summary.txt", dir);
-	if (cli_write_file_atomic(path, summary, strlen(summary)))
-		return iov_err_set(e, IOV_INTERNAL, "cannot write '%s': %s", path, strerror(errno));
+	if (outfile_write_all(path, summary, strlen(summary), e))
+		return -1;
 	if (o->no_plots)
 		return 0;
 	char title[512];
