@@ -13,13 +13,6 @@ for f in $(find "$src/scenarios" -name '*.yaml' | sort); do
 	rel=${f#"$src"/scenarios/}
 	name=$(echo "$rel" | tr '/' '_' | sed 's/\.yaml$//')
 	n=$((n + 1))
-	# The bench scenarios are for `make bench`: check them, do not run them here.
-	case $rel in bench/*)
-		if ! "$iovsim" check "$f" >/dev/null 2>"$out/$name.check.err"; then
-			echo "FAIL check $rel"; cat "$out/$name.check.err"; fail=1
-		fi
-		continue ;;
-	esac
 	for k in native systemc; do
 		if ! "$iovsim" run "$f" --kernel $k --quiet --no-plots -o "$out/$name.$k" \
 			2>"$out/$name.$k.err"; then
