@@ -71,11 +71,16 @@ struct cfg_frame {
 	struct cfg_loc pending_loc;
 };
 
-static struct cfg_loc cfg_event_loc(struct fy_event *ev, const char *file)
+/* Where an event starts. Empty values have no mark of their own: they are
+ * located where the last located event (their key) is. */
+static struct cfg_loc cfg_event_loc(struct fy_event *ev, struct cfg_loc *last)
 {
 	const struct fy_mark *m = fy_event_start_mark(ev);
-	return (struct cfg_loc){ .file = file, .line = m ? m->line + 1 : 0,
-				 .col = m ? m->column + 1 : 0 };
+	if (m) {
+		last->line = m->line + 1;
+		last->col = m->column + 1;
+	}
+	return *last;
 }
 
 static void cfg_frame_free(struct cfg_frame *f)
@@ -149,21 +154,35 @@ static int cfg_frame_close(struct cfg_arena *a, struct cfg_frame *f, struct iov_
 	return 0;
 }
 
-static struct cfg_node *cfg_scalar_node(struct cfg_arena *a, struct fy_event *ev, const char *file)
+/* A scalar event into a node; NULL with e set (OOM, or a NUL byte in the text). */
+static struct cfg_node *cfg_scalar_node(struct cfg_arena *a, struct fy_event *ev,
+					struct cfg_loc *last, struct iov_err *e)
 {
 	struct cfg_node *n = cfg_arena_alloc(a, sizeof(*n));
-	if (!n)
+	if (!n) {
+		iov_err_set(e, IOV_INTERNAL, "out of memory");
 		return NULL;
-	n->loc = cfg_event_loc(ev, file);
+	}
+	n->loc = cfg_event_loc(ev, last);
 	n->owner = a;
 	size_t len = 0;
 	const char *t = ev->scalar.value ? fy_token_get_text(ev->scalar.value, &len) : "";
-	n->str = cfg_arena_strndup(a, t ? t : "", t ? len : 0);
-	if (!n->str)
+	if (!t)
+		len = 0;
+	if (t && memchr(t, '\0', len)) {
+		iov_err_at(e, IOV_BAD_INPUT, n->loc.file, n->loc.line, n->loc.col,
+			   "a value or key contains a NUL character");
 		return NULL;
+	}
+	n->str = cfg_arena_strndup(a, t ? t : "", len);
+	if (!n->str) {
+		iov_err_set(e, IOV_INTERNAL, "out of memory");
+		return NULL;
+	}
 	n->kind = CFG_SCALAR;
 	bool plain = !ev->scalar.value || fy_token_scalar_style(ev->scalar.value) == FYSS_PLAIN;
-	if (plain && (len == 0 || !strcmp(n->str, "~") || !strcmp(n->str, "null")))
+	if (plain && (len == 0 || !strcmp(n->str, "~") || !strcmp(n->str, "null") ||
+		      !strcmp(n->str, "Null") || !strcmp(n->str, "NULL")))
 		n->kind = CFG_NULL;
 	return n;
 }
@@ -201,6 +220,7 @@ struct cfg_node *cfg_read_yaml(struct cfg_arena *a, const char *path, const char
 	struct fy_parse_cfg pcfg = { .flags = FYPCF_QUIET, .diag = diag };
 	struct fy_parser *fyp = fy_parser_create(&pcfg);
 	struct cfg_frame stack[CFG_MAX_DEPTH];
+	struct cfg_loc last = { file_name, 1, 1 };
 	int depth = 0, docs = 0;
 	struct cfg_node *root = NULL;
 	bool failed = false;
@@ -214,30 +234,29 @@ struct cfg_node *cfg_read_yaml(struct cfg_arena *a, const char *path, const char
 		switch (ev->type) {
 		case FYET_DOCUMENT_START:
 			if (++docs > 1) {
-				iov_err_at(e, IOV_BAD_INPUT, file_name, cfg_event_loc(ev, file_name).line,
-					   cfg_event_loc(ev, file_name).col,
+				struct cfg_loc l = cfg_event_loc(ev, &last);
+				iov_err_at(e, IOV_BAD_INPUT, file_name, l.line, l.col,
 					   "more than one YAML document ('---'): a file holds one");
 				failed = true;
 			}
 			break;
-		case FYET_ALIAS:
-			iov_err_at(e, IOV_BAD_INPUT, file_name, cfg_event_loc(ev, file_name).line,
-				   cfg_event_loc(ev, file_name).col,
+		case FYET_ALIAS: {
+			struct cfg_loc l = cfg_event_loc(ev, &last);
+			iov_err_at(e, IOV_BAD_INPUT, file_name, l.line, l.col,
 				   "YAML aliases (*name) are not supported; use params: and ${name}");
 			failed = true;
 			break;
+		}
 		case FYET_SCALAR:
-			if (!(n = cfg_scalar_node(a, ev, file_name))) {
-				iov_err_set(e, IOV_INTERNAL, "out of memory");
+			if (!(n = cfg_scalar_node(a, ev, &last, e)))
 				failed = true;
-			}
 			break;
 		case FYET_MAPPING_START:
 		case FYET_SEQUENCE_START:
 			if (depth == CFG_MAX_DEPTH) {
-				iov_err_at(e, IOV_BAD_INPUT, file_name, cfg_event_loc(ev, file_name).line,
-					   cfg_event_loc(ev, file_name).col, "nested deeper than %d levels",
-					   CFG_MAX_DEPTH);
+				struct cfg_loc l = cfg_event_loc(ev, &last);
+				iov_err_at(e, IOV_BAD_INPUT, file_name, l.line, l.col,
+					   "nested deeper than %d levels", CFG_MAX_DEPTH);
 				failed = true;
 				break;
 			}
@@ -248,7 +267,7 @@ struct cfg_node *cfg_read_yaml(struct cfg_arena *a, const char *path, const char
 				break;
 			}
 			n->kind = ev->type == FYET_MAPPING_START ? CFG_MAP : CFG_SEQ;
-			n->loc = cfg_event_loc(ev, file_name);
+			n->loc = cfg_event_loc(ev, &last);
 			n->owner = a;
 			memset(&stack[depth], 0, sizeof(stack[depth]));
 			stack[depth++].node = n;
@@ -263,6 +282,7 @@ struct cfg_node *cfg_read_yaml(struct cfg_arena *a, const char *path, const char
 			cfg_frame_free(&stack[depth]);
 			break;
 		default:
+			cfg_event_loc(ev, &last);
 			break;
 		}
 		fy_parser_event_free(fyp, ev);
@@ -319,7 +339,7 @@ int cfg_err(struct iov_err *e, const struct cfg_node *node, const char *fmt, ...
 	if (node && node->param)
 		return iov_err_at(e, IOV_BAD_INPUT, node->loc.file, node->loc.line, node->loc.col,
 				  "%s (from parameter '%s' = '%s')", msg, node->param,
-				  node->str ? node->str : "");
+				  node->param_value ? node->param_value : node->str ? node->str : "");
 	if (!node)
 		return iov_err_set(e, IOV_BAD_INPUT, "%s", msg);
 	return iov_err_at(e, IOV_BAD_INPUT, node->loc.file, node->loc.line, node->loc.col, "%s", msg);

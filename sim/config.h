@@ -35,13 +35,16 @@ struct cfg_node {
 	struct cfg_loc *key_locs;  /* CFG_MAP: where keys[i] is */
 	struct cfg_node **items;   /* CFG_MAP: values[i]; CFG_SEQ: items[i] */
 	struct cfg_arena *owner;   /* private: the arena holding this tree (PARAM_PATH) */
+	const char *param_value;   /* with param: that parameter's value (default or -p);
+				    * NULL for nodes built by hand (cfg_err then shows str) */
 };
 
 /* Map lookup; NULL when node is not a map or the key is absent. */
 const struct cfg_node *cfg_get(const struct cfg_node *map, const char *key);
 
-/* Report an error located at a node; if the node's text came from a parameter,
- * the message ends with " (from parameter 'NAME')". Returns -1. */
+/* Report an error located at a node (status IOV_BAD_INPUT; node NULL: no
+ * location); if the node's text came from a parameter, the message ends with
+ * " (from parameter 'NAME' = 'VALUE')". Returns -1. */
 int cfg_err(struct iov_err *e, const struct cfg_node *node, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

@@ -52,34 +52,31 @@ static int scen_err_key(struct iov_err *e, const struct cfg_node *map, size_t i,
 
 /* ---- ${param} substitution ---- */
 
-static int scen_subst_scalar(struct scen_priv *pv, struct scenario *s, struct cfg_node *n,
-			     struct iov_err *e)
+static const struct scenario_param *scen_find_param(const struct scenario *s, const char *name,
+						    size_t nl)
+{
+	for (size_t i = 0; i < s->nparams; i++)
+		if (strlen(s->params[i].name) == nl && !strncmp(s->params[i].name, name, nl))
+			return &s->params[i];
+	return NULL;
+}
+
+/* The length of n->str after substitution, or -1 with e set for a bad reference. */
+static int scen_subst_len(const struct scenario *s, const struct cfg_node *n, size_t *out,
+			  struct iov_err *e)
 {
 	const char *in = n->str;
-	if (!strchr(in, '$'))
-		return 0;
-	size_t cap = strlen(in) + 1, len = 0;
-	for (size_t i = 0; i < s->nparams; i++)
-		cap += strlen(s->params[i].value) * 4;   /* generous; checked below */
-	char *out = cfg_arena_alloc(&pv->a, cap + 64);
-	if (!out)
-		return iov_err_set(e, IOV_INTERNAL, "out of memory");
+	size_t len = 0;
 	for (const char *p = in; *p;) {
 		if (p[0] == '$' && p[1] == '$' && p[2] == '{') {
-			out[len++] = '$';
-			out[len++] = '{';
+			len += 2;
 			p += 3;
-			continue;
-		}
-		if (p[0] == '$' && p[1] == '{') {
+		} else if (p[0] == '$' && p[1] == '{') {
 			const char *end = strchr(p + 2, '}');
 			if (!end)
 				return cfg_err(e, n, "unterminated ${ in '%s'; write ${name}", in);
 			size_t nl = (size_t)(end - p - 2);
-			const struct scenario_param *sp = NULL;
-			for (size_t i = 0; i < s->nparams; i++)
-				if (strlen(s->params[i].name) == nl && !strncmp(s->params[i].name, p + 2, nl))
-					sp = &s->params[i];
+			const struct scenario_param *sp = scen_find_param(s, p + 2, nl);
 			if (!sp) {
 				char declared[512] = "";
 				for (size_t i = 0; i < s->nparams; i++) {
@@ -89,17 +86,52 @@ static int scen_subst_scalar(struct scen_priv *pv, struct scenario *s, struct cf
 				return cfg_err(e, n, "unknown parameter '%.*s' in '%s'; declared under params: %s",
 					       (int)nl, p + 2, in, declared[0] ? declared : "(none)");
 			}
+			len += strlen(sp->value);
+			p = end + 1;
+		} else {
+			len++;
+			p++;
+		}
+	}
+	*out = len;
+	return 0;
+}
+
+/* Replace ${name} in a scalar by the parameter's value ($${ -> ${). The node
+ * remembers the first parameter it used, for cfg_err. */
+static int scen_subst_scalar(struct scen_priv *pv, struct scenario *s, struct cfg_node *n,
+			     struct iov_err *e)
+{
+	const char *in = n->str;
+	size_t cap;
+	if (!strchr(in, '$'))
+		return 0;
+	if (scen_subst_len(s, n, &cap, e))
+		return -1;
+	char *out = cfg_arena_alloc(&pv->a, cap + 1);
+	if (!out)
+		return iov_err_set(e, IOV_INTERNAL, "out of memory");
+	size_t len = 0;
+	for (const char *p = in; *p;) {
+		if (p[0] == '$' && p[1] == '$' && p[2] == '{') {
+			out[len++] = '$';
+			out[len++] = '{';
+			p += 3;
+		} else if (p[0] == '$' && p[1] == '{') {
+			const char *end = strchr(p + 2, '}');
+			const struct scenario_param *sp = scen_find_param(s, p + 2,
+									  (size_t)(end - p - 2));
 			size_t vl = strlen(sp->value);
-			if (len + vl + strlen(end) + 1 > cap + 64)
-				return cfg_err(e, n, "value too long after substitution");
 			memcpy(out + len, sp->value, vl);
 			len += vl;
-			if (!n->param)
+			if (!n->param) {
 				n->param = sp->name;
+				n->param_value = sp->value;
+			}
 			p = end + 1;
-			continue;
+		} else {
+			out[len++] = *p++;
 		}
-		out[len++] = *p++;
 	}
 	out[len] = '\0';
 	n->str = out;
@@ -413,6 +445,10 @@ static int scen_components(struct scen_priv *pv, struct scenario *s, const struc
 	if (scen_collect(pv, &l, plat ? cfg_get(plat, "components") : NULL, true, e) ||
 	    scen_collect(pv, &l, comps, false, e))
 		goto out;
+	if (!l.n) {
+		cfg_err(e, comps ? comps : plat, "no components: the components: list is empty");
+		goto out;
+	}
 	s->components = cfg_arena_alloc(&pv->a, (l.n ? l.n : 1) * sizeof(*s->components));
 	if (!s->components) {
 		iov_err_set(e, IOV_INTERNAL, "out of memory");
@@ -496,9 +532,12 @@ static int scen_connections(struct scen_priv *pv, struct scenario *s, const stru
 static int scen_number(const struct cfg_node *v, const char *key, double *out, struct iov_err *e)
 {
 	const char *why;
-	if (v->kind != CFG_SCALAR || units_parse_double(v->str, out, &why))
+	if (v->kind != CFG_SCALAR)
+		return cfg_err(e, v, "expect %s must be a plain number (stats have no units), not %s",
+			       key, v->kind == CFG_NULL ? "empty" : "a map or list");
+	if (units_parse_double(v->str, out, &why))
 		return cfg_err(e, v, "expect %s must be a plain number (stats have no units), not '%s'",
-			       key, v->kind == CFG_SCALAR ? v->str : "a map or list");
+			       key, v->str);
 	return 0;
 }
 
@@ -597,8 +636,12 @@ static int scen_top(struct scen_priv *pv, struct scenario *s, struct cfg_node *r
 			return cfg_err(e, n, "name must be letters, digits, _ and - (it names out/<name>/)");
 		s->name = n->str;
 	}
-	if ((n = cfg_get(root, "description")) && n->kind == CFG_SCALAR)
+	if ((n = cfg_get(root, "description")) && n->kind != CFG_NULL) {
+		if (n->kind != CFG_SCALAR)
+			return cfg_err(e, n, "description must be a single value (text), not a map "
+				       "or list");
 		s->description = n->str;
+	}
 	s->seed = 1;
 	static const struct param_desc top_params[] = {
 		{ "seed", PARAM_U64, offsetof(struct scenario, seed), "1", 0, 0, NULL, "run seed" },
