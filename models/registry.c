@@ -9,11 +9,13 @@
 extern const struct model model_dma_source;
 extern const struct model model_fixed_path;
 extern const struct model model_memory;
+extern const struct model model_pcie_link;
 
 static const struct model *const model_table[] = {
 	&model_dma_source,
 	&model_fixed_path,
 	&model_memory,
+	&model_pcie_link,
 };
 
 #define MODEL_COUNT (sizeof(model_table) / sizeof(model_table[0]))

@@ -251,8 +251,22 @@ static struct tlp *dma_make_tlp(struct dma_source *d, uint32_t flow, uint32_t le
 	return t;
 }
 
+/* What dma_sent needs of a TLP, copied before the TLP is offered: once the
+ * next hop accepts it, it may free it at once. */
+struct dma_sent_info {
+	enum tlp_type type;
+	bool is_msi;
+	uint32_t len, flow;
+};
+
+static struct dma_sent_info dma_info(const struct tlp *t)
+{
+	return (struct dma_sent_info){ .type = t->type, .is_msi = t->is_msi, .len = t->len,
+				       .flow = t->flow };
+}
+
 /* Account what was just sent; advance within cur. */
-static void dma_sent(struct dma_source *d, struct tlp *t)
+static void dma_sent(struct dma_source *d, const struct dma_sent_info *t)
 {
 	struct sim *s = d->c.sim;
 	sim_time_t now = sim_now(s->k);
@@ -331,13 +345,14 @@ static void dma_issue_event(void *arg)
 	}
 	if (d->cur_off == 0 && d->cur_txn >= 0)
 		d->txns[d->cur_txn].t0 = now;
+	struct dma_sent_info info = dma_info(t);
 	if (!port_send(&d->up, t)) {
 		(*d->st_refusals)++;
 		d->blocked = t;
 		d->waiting_retry = true;
 		return;
 	}
-	dma_sent(d, t);
+	dma_sent(d, &info);
 	dma_schedule_issue(d, d->next_issue);
 }
 
@@ -351,13 +366,14 @@ static void dma_up_retry(struct port *p)
 	t->t_issue = sim_now(d->c.sim->k);
 	if (d->cur_off == 0 && d->cur_txn >= 0)
 		d->txns[d->cur_txn].t0 = t->t_issue;
+	struct dma_sent_info info = dma_info(t);
 	if (!port_send(&d->up, t)) {
 		(*d->st_refusals)++;
 		return;
 	}
 	d->blocked = NULL;
 	d->waiting_retry = false;
-	dma_sent(d, t);
+	dma_sent(d, &info);
 	dma_schedule_issue(d, d->next_issue);
 }
 

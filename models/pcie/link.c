@@ -730,7 +730,8 @@ static sim_time_t link_put_new(struct link_dir *d, int c, uint64_t p, sim_time_t
 	return f ? f->arrive : 0;
 }
 
-/* Send one packet; returns its arrival time (0 on failure, nothing sent: NONE). */
+/* Send one packet (or an SKP due before it). Returns false when there is
+ * nothing to send now (a wake-up is set for the next DLLP due) or on failure. */
 static bool link_tx_one(struct link_dir *d, sim_time_t now, bool *left)
 {
 	int cls = -1;
