@@ -104,7 +104,7 @@ void hist_add_n(struct hist *h, uint64_t v, uint64_t n)
 	if (grp)
 		grp[hist_bucket_of(h, g, v)] += n;
 	h->count += n;
-	h->sum += (long double)v * (long double)n;
+	h->sum += (unsigned __int128)v * n;
 	if (v < h->min)
 		h->min = v;
 	if (v > h->max)
@@ -147,7 +147,11 @@ int hist_merge(struct hist *dst, const struct hist *src)
 
 double hist_mean(const struct hist *h)
 {
-	return h->count ? (double)(h->sum / (long double)h->count) : 0.0;
+	if (!h->count)
+		return 0.0;
+	/* Integer quotient plus the remainder's fraction: exact up to double rounding. */
+	unsigned __int128 q = h->sum / h->count, r = h->sum % h->count;
+	return (double)q + (double)r / (double)h->count;
 }
 
 bool hist_next_bucket(const struct hist *h, uint64_t *it, uint64_t *lo, uint64_t *hi,

@@ -18,7 +18,7 @@ struct hist {
 	unsigned sub_bits;      /* 1..12 */
 	uint64_t count;
 	uint64_t min, max;      /* exact; min = UINT64_MAX while empty */
-	long double sum;        /* exact enough for means over billions of values */
+	unsigned __int128 sum;  /* exact: 2^64 values of up to 2^64 each fit */
 	uint64_t *groups[65];   /* groups[g]: counts for power-of-two group g, lazily allocated */
 	bool oom;               /* an allocation failed: counts are incomplete */
 };
