@@ -40,7 +40,7 @@
 using namespace sc_core;
 
 /* libsystemc.so defines main() and references sc_main(); our programs have a
- * C main(), so this weak stub satisfies the link and is never called. */
+ * C main(), so this weak definition satisfies the link; it is never called. */
 int sc_main(int argc, char **argv) __attribute__((weak));
 int sc_main(int argc, char **argv)
 {

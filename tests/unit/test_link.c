@@ -10,6 +10,8 @@
 
 #include <cmocka.h>
 
+#include "test_yaml.h"
+
 #include "sim.h"
 #include "models/pcie/pcie_wire.h"
 
@@ -258,21 +260,6 @@ struct rig {
 	struct dev dev;
 	struct host host;
 };
-
-static struct cfg_doc *yaml_doc(const char *text)
-{
-	char path[] = "/tmp/iovsim-link-test-XXXXXX";
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
-	struct iov_err e = { 0 };
-	struct cfg_doc *d = cfg_doc_load(path, &e);
-	unlink(path);
-	if (!d)
-		fail_msg("%s", e.msg);
-	return d;
-}
 
 static void rig_up(struct rig *r, const char *yaml, uint64_t seed)
 {

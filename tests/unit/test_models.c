@@ -10,6 +10,8 @@
 
 #include <cmocka.h>
 
+#include "test_yaml.h"
+
 #include "sim.h"
 
 /* A stub peer: records what it receives, can refuse, counts retries. */
@@ -49,22 +51,6 @@ static void stub_attach(struct stub *st, struct sim *s, struct port *target)
 	st->port.ops = &stub_ops;
 	st->port.peer = target;
 	target->peer = &st->port;
-}
-
-/* Build a config doc from YAML text; the caller frees it. */
-static struct cfg_doc *yaml_doc(const char *text)
-{
-	char path[] = "/tmp/iovsim-test-XXXXXX";
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
-	struct iov_err e = { 0 };
-	struct cfg_doc *d = cfg_doc_load(path, &e);
-	unlink(path);
-	if (!d)
-		fail_msg("%s", e.msg);
-	return d;
 }
 
 static struct component *make(struct sim *s, const char *type, const char *name,
