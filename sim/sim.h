@@ -85,7 +85,7 @@ struct sim *sim_build(const struct scenario *scen, enum sim_kernel_kind kind, ui
 		      struct iov_err *e);
 
 /*
- * The pieces sim_build is made of, for tests that drive a model through stub
+ * The pieces sim_build is made of, for tests that drive a model through hand-made
  * peers. sim_create: an empty simulation (kernel, stats incl. the dma.* totals,
  * TLP pool); scen stays NULL. sim_add_component: validate node against the
  * model's parameter table and create the component (ports left unconnected).
