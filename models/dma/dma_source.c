@@ -112,7 +112,8 @@ struct dma_source {
 	sim_time_t cur_t0;
 
 	struct dma_txn *txns;           /* max_outstanding slots */
-	uint32_t free_txns;
+	uint32_t *free_txn;             /* stack of free txn slots */
+	uint32_t nfree_txn;
 	uint32_t tags_used;             /* read requests in flight */
 	uint32_t *src_flow;             /* trace source index -> flow index */
 	uint32_t src_flow_cap;
@@ -210,12 +211,10 @@ static int dma_fetch(struct dma_source *d)
 	return 1;
 }
 
+/* A free transaction slot: O(1), no scan on the hot path. */
 static int dma_alloc_txn(struct dma_source *d)
 {
-	for (uint32_t i = 0; i < d->p.max_outstanding; i++)
-		if (!d->txns[i].used)
-			return (int)i;
-	return -1;
+	return d->nfree_txn ? (int)d->free_txn[--d->nfree_txn] : -1;
 }
 
 /* Build the TLP for the next chunk of cur. */
@@ -395,6 +394,7 @@ static bool dma_up_recv(struct port *p, struct tlp *t)
 	if (x->cpls_left == 0 && x->reqs_left == 0) {
 		sim_dma_read_done(s, x->flow, x->bytes, x->t0, now, t);
 		x->used = false;
+		d->free_txn[d->nfree_txn++] = (uint32_t)(x - d->txns);
 	}
 	tlp_free(s->tlps, t);
 	if (!d->issue_pending && !d->waiting_retry && (d->have_cur || !d->eof))
@@ -475,6 +475,7 @@ static void dma_destroy(struct component *c)
 		tlp_free(c->sim->tlps, d->blocked);
 	trace_close(d->ts);
 	free(d->txns);
+	free(d->free_txn);
 	free(d->src_flow);
 	free(d);
 }
@@ -495,10 +496,13 @@ static struct component *dma_create(struct sim *s, const char *name, const void 
 	d->p = *(const struct dma_source_params *)params;
 	component_init(&d->c, s, &model_dma_source, name, &d->p.clock);
 	d->txns = calloc(d->p.max_outstanding, sizeof(*d->txns));
-	if (!d->txns) {
+	d->free_txn = calloc(d->p.max_outstanding, sizeof(*d->free_txn));
+	if (!d->txns || !d->free_txn) {
 		iov_err_set(e, IOV_INTERNAL, "out of memory");
 		goto err;
 	}
+	for (uint32_t i = (uint32_t)d->p.max_outstanding; i-- > 0;)
+		d->free_txn[d->nfree_txn++] = i;        /* slot 0 on top */
 	char path[256];
 	if (component_add_port(&d->c, &d->up, "up", &dma_up_ops, e) ||
 	    !(d->ts = dma_open_trace(d, d->p.trace, e)))
