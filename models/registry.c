@@ -10,12 +10,18 @@ extern const struct model model_dma_source;
 extern const struct model model_fixed_path;
 extern const struct model model_memory;
 extern const struct model model_pcie_link;
+extern const struct model model_pcie_mfd;
+extern const struct model model_pcie_root_complex;
+extern const struct model model_pcie_switch;
 
 static const struct model *const model_table[] = {
 	&model_dma_source,
 	&model_fixed_path,
 	&model_memory,
 	&model_pcie_link,
+	&model_pcie_mfd,
+	&model_pcie_root_complex,
+	&model_pcie_switch,
 };
 
 #define MODEL_COUNT (sizeof(model_table) / sizeof(model_table[0]))

@@ -27,6 +27,9 @@ struct component;
 struct model_ops {
 	struct component *(*create)(struct sim *sim, const char *name, const void *params,
 				    const struct cfg_node *node, struct iov_err *e);
+	/* After all connections, before start: look at the topology (the root
+	 * complex enumerates the PCIe hierarchy here). Bad input: status 2. */
+	int (*elaborate)(struct component *c, struct iov_err *e);
 	int (*start)(struct component *c, struct iov_err *e);
 	void (*finish)(struct component *c);
 	void (*destroy)(struct component *c);
@@ -57,6 +60,8 @@ struct component {
 	struct sim_clock clock;
 	size_t nports;
 	struct port *ports[COMPONENT_MAX_PORTS];
+	void *pcie;                     /* PCIe topology node (models/pcie/pcie_topo.h), or
+					 * NULL for components outside the PCIe hierarchy */
 };
 
 #define container_of(ptr, type, member) \

@@ -20,7 +20,7 @@ struct scen_priv {
 
 static const char *const scen_top_keys[] = { "name", "description", "seed", "duration", "configs",
 					     "params", "platform", "components", "connections",
-					     "expect", NULL };
+					     "expect", "vms", NULL };
 
 static bool scen_ident(const char *s, bool dash)
 {

@@ -77,11 +77,19 @@ struct sim_flow *sim_flow_get(struct sim *s, const char *name, struct iov_err *e
 	    !(f->write_gbps = stats_value(s->stats, FLOW_PATH("write_gbps"), "Gb/s",
 					  "write payload throughput over the flow's write interval", e)) ||
 	    !(f->latency = stats_hist(s->stats, FLOW_PATH("latency_ns"), "ns", 1e-3,
-				      "DMA read round trip", e))) {
+				      "DMA read round trip", e)) ||
+	    !(f->iso_allowed = stats_counter(s->stats, FLOW_PATH("isolation.allowed"), "",
+					     "requests that reached what the flow's VM owns", e)) ||
+	    !(f->iso_blocked = stats_counter(s->stats, FLOW_PATH("isolation.blocked"), "",
+					     "requests the fabric stopped", e)) ||
+	    !(f->iso_violations = stats_counter(s->stats, FLOW_PATH("isolation.violations"), "",
+						"requests that reached what the flow's VM does "
+						"not own", e))) {
 		free(nm);
 		return NULL;
 	}
 #undef FLOW_PATH
+	f->vm = iso_vm_of(s, name);
 	s->nflows++;
 	return f;
 }
@@ -352,7 +360,7 @@ struct sim *sim_create(enum sim_kernel_kind kind, uint64_t seed, struct iov_err 
 		iov_err_set(e, IOV_INTERNAL, "out of memory");
 		goto err;
 	}
-	if (sim_register_core_stats(s, e))
+	if (sim_register_core_stats(s, e) || iso_init(s, e))
 		goto err;
 	s->k = sim_kernel_create(kind, e);
 	if (!s->k)
@@ -363,6 +371,19 @@ err:
 	return NULL;
 }
 
+/* After every port is connected: models that need the whole topology (the
+ * root complex enumerates the PCIe hierarchy) look at it now, in scenario
+ * order, before anything runs. */
+static int sim_elaborate(struct sim *s, struct iov_err *e)
+{
+	for (size_t i = 0; i < s->ncomps; i++) {
+		struct component *c = s->comps[i];
+		if (c->model->ops->elaborate && c->model->ops->elaborate(c, e))
+			return -1;
+	}
+	return 0;
+}
+
 struct sim *sim_build(const struct scenario *scen, enum sim_kernel_kind kind, uint64_t seed,
 		      struct iov_err *e)
 {
@@ -370,7 +391,9 @@ struct sim *sim_build(const struct scenario *scen, enum sim_kernel_kind kind, ui
 	if (!s)
 		return NULL;
 	s->scen = scen;
-	if (sim_create_components(s, e) || sim_connect(s, e) || sim_check_expect_names(s, e)) {
+	if (sim_create_components(s, e) || sim_connect(s, e) ||
+	    iso_load(s, cfg_get(scen->root, "vms"), e) || sim_elaborate(s, e) ||
+	    sim_check_expect_names(s, e)) {
 		sim_destroy(s);
 		return NULL;
 	}
@@ -449,6 +472,7 @@ void sim_destroy(struct sim *s)
 	for (size_t i = 0; i < s->nflows; i++)
 		free((char *)s->flows[i].name);
 	free(s->flows);
+	iso_free(&s->iso);
 	for (size_t i = 0; i < s->nstages; i++)
 		free((char *)s->stages[i]);
 	tlp_pool_destroy(s->tlps);

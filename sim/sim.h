@@ -9,6 +9,7 @@
 #include "config.h"
 #include "err.h"
 #include "hist.h"
+#include "isolation.h"
 #include "kernel.h"
 #include "stats.h"
 #include "tlp.h"
@@ -28,6 +29,8 @@ struct sim_flow {
 	sim_time_t first_read, last_read_done;  /* measured interval for read_gbps */
 	sim_time_t first_write, last_write_done;
 	bool any_read, any_write;
+	int vm;                                 /* VM the requester belongs to, -1 = host */
+	uint64_t *iso_allowed, *iso_blocked, *iso_violations;
 };
 
 /* Totals over all flows; names fixed by the issue tracker's contract. */
@@ -61,6 +64,7 @@ struct sim {
 	const char *stages[SIM_MAX_STAGES];
 
 	struct sim_dma_stats dma;
+	struct sim_isolation iso;               /* VMs and isolation.* (isolation.h) */
 	uint64_t *stat_time_ps;                 /* sim.time_ps */
 	double *stat_time_ns;
 	struct iov_err *err;                    /* where a component reports a failure

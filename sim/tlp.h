@@ -53,6 +53,15 @@ struct tlp {
 	uint32_t data;                  /* MSI data */
 	uint64_t addr;
 	uint32_t len;                   /* bytes: requested (MRd) or carried (MWr, CplD) */
+	uint32_t byte_count;            /* completions: bytes still to come for the request,
+					 * this one's included (== len on the last one); 0 is
+					 * read as "the whole request" by requesters */
+	uint32_t line_ps;               /* CplD from memory: 64 B line k of the data (counted
+					 * from addr's line) is ready line_ps * k after the
+					 * CplD left memory; whoever splits the completion
+					 * sends no piece before its data. 0: all ready */
+	sim_time_t t_head;              /* set by links: when the first symbol reached the
+					 * current holder (cut-through switches start from it) */
 	sim_time_t t_issue;             /* when the requester sent it */
 	uint64_t cookie;                /* requester-private (e.g. its transaction slot) */
 	sim_time_t t_due;               /* scratch for the current holder (e.g. when it leaves) */

@@ -14,8 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim.h"
+#include "models/pcie/endpoint.h"
 #include "rng.h"
+#include "sim.h"
 #include "trace.h"
 #include "units.h"
 
@@ -28,6 +29,7 @@ struct dma_source_params {
 	uint64_t mrrs;
 	uint64_t mps;
 	uint64_t issue_cycles;
+	struct pcie_ep_params ep;
 };
 
 static const struct param_desc dma_source_param_desc[] = {
@@ -44,6 +46,7 @@ static const struct param_desc dma_source_param_desc[] = {
 	  "max payload size: longer writes are split" },
 	{ "issue_cycles", PARAM_U64, offsetof(struct dma_source_params, issue_cycles), "1", 1,
 	  1000000, NULL, "clock cycles between two TLPs leaving the device" },
+	PCIE_EP_PARAM_DESC(struct dma_source_params, ep),
 	{ NULL, 0, 0, NULL, 0, 0, NULL, NULL },
 };
 
@@ -103,6 +106,7 @@ struct dma_source {
 	struct component c;
 	struct dma_source_params p;
 	struct port up;
+	struct pcie_ep ep;              /* config space, BARs, BME; answers peer requests */
 	struct trace_stream *ts;
 
 	struct trace_rec cur;           /* record being issued */
@@ -225,7 +229,9 @@ static struct tlp *dma_make_tlp(struct dma_source *d, uint32_t flow, uint32_t le
 	if (!t)
 		return NULL;
 	const struct trace_source *src = &d->ts->sources[d->cur.src];
-	t->rid = src->is_bdf ? src->rid : 0;
+	/* A trace that names a BDF uses it (and may spoof one: ACS SV catches
+	 * that); else the function's own routing ID from enumeration. */
+	t->rid = src->is_bdf ? src->rid : pcie_ep_rid(&d->ep);
 	t->flow = flow;
 	t->addr = d->cur.addr + d->cur_off;
 	t->addr64 = t->addr > 0xffffffffull;
@@ -324,6 +330,11 @@ static void dma_issue_event(void *arg)
 		sim_abort(s);
 		return;
 	}
+	if (d->cur_off == 0 && !pcie_ep_may_dma(&d->ep, flow)) {
+		d->have_cur = false;            /* Bus Master Enable clear: never leaves */
+		dma_schedule_issue(d, now);
+		return;
+	}
 	if (d->cur.op == TRACE_OP_READ) {
 		if (d->tags_used >= d->p.max_outstanding) {
 			(*d->st_tag_stalls)++;
@@ -358,6 +369,8 @@ static void dma_issue_event(void *arg)
 static void dma_up_retry(struct port *p)
 {
 	struct dma_source *d = container_of(p, struct dma_source, up);
+	if (pcie_ep_retry(&d->ep))
+		return;                         /* our completions still wait */
 	struct tlp *t = d->blocked;
 	if (!t)
 		return;
@@ -383,12 +396,18 @@ static bool dma_up_recv(struct port *p, struct tlp *t)
 	sim_time_t now = sim_now(s->k);
 
 	if (t->type != TLP_CPLD && t->type != TLP_CPL) {
-		tlp_free(s->tlps, t);           /* requests to a device: not modelled yet */
+		pcie_ep_request(&d->ep, t);     /* MMIO or a peer's DMA to our BARs */
 		return true;
 	}
 	struct dma_txn *x = &d->txns[t->cookie];
 	if (t->status != TLP_SC_SC)
 		(*d->st_cpl_errors)++;
+	/* Split completions: the request is done with the one whose byte count
+	 * is its own length (or with an error completion). */
+	if (t->status == TLP_SC_SC && t->byte_count > t->len) {
+		tlp_free(s->tlps, t);
+		return true;
+	}
 	d->tags_used--;
 	x->cpls_left--;
 	if (x->cpls_left == 0 && x->reqs_left == 0) {
@@ -473,6 +492,7 @@ static void dma_destroy(struct component *c)
 	struct dma_source *d = container_of(c, struct dma_source, c);
 	if (d->blocked)
 		tlp_free(c->sim->tlps, d->blocked);
+	pcie_ep_free(&d->ep);
 	trace_close(d->ts);
 	free(d->txns);
 	free(d->free_txn);
@@ -487,7 +507,6 @@ static void dma_destroy(struct component *c)
 static struct component *dma_create(struct sim *s, const char *name, const void *params,
 				    const struct cfg_node *node, struct iov_err *e)
 {
-	(void)node;
 	struct dma_source *d = calloc(1, sizeof(*d));
 	if (!d) {
 		iov_err_set(e, IOV_INTERNAL, "out of memory");
@@ -505,6 +524,7 @@ static struct component *dma_create(struct sim *s, const char *name, const void 
 		d->free_txn[d->nfree_txn++] = i;        /* slot 0 on top */
 	char path[256];
 	if (component_add_port(&d->c, &d->up, "up", &dma_up_ops, e) ||
+	    pcie_ep_init(&d->ep, &d->c, &d->up, &d->p.ep, node, e) ||
 	    !(d->ts = dma_open_trace(d, d->p.trace, e)))
 		goto err;
 	if (!DMA_STAT(st_rd_reqs, stats_counter, "read_requests", "", "MRd TLPs sent") ||

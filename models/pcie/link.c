@@ -409,6 +409,12 @@ static void link_derive(struct link *l)
 	l->p_bit_ok_log = log1p(-p->ber);
 }
 
+static struct port *link_across(struct pcie_node *n, struct port *in)
+{
+	struct link *l = container_of(n, struct link, node);
+	return in == &l->down ? &l->up : &l->down;
+}
+
 static struct component *link_create(struct sim *s, const char *name, const void *params,
 				     const struct cfg_node *node, struct iov_err *e)
 {
@@ -433,6 +439,9 @@ static struct component *link_create(struct sim *s, const char *name, const void
 		link_destroy(&l->c);
 		return NULL;
 	}
+	l->node = (struct pcie_node){ .kind = PCIE_NODE_LINK, .c = &l->c, .up = &l->up,
+				      .across = link_across, .pinned_bus = -1 };
+	l->c.pcie = &l->node;
 	return &l->c;
 }
 

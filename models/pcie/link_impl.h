@@ -2,6 +2,7 @@
 #ifndef IOVSIM_LINK_IMPL_H
 #define IOVSIM_LINK_IMPL_H
 
+#include "pcie_topo.h"
 #include "pcie_wire.h"
 #include "rng.h"
 #include "sim.h"
@@ -119,6 +120,7 @@ struct link {
 	struct component c;
 	struct link_params p;
 	struct port down, up;
+	struct pcie_node node;          /* transparent in the hierarchy: across() */
 	struct link_dir to_up, to_down;
 	unsigned width, mps;
 	struct pcie_byte_time bt;

@@ -108,7 +108,11 @@ static void link_rx_tlp(struct link_dir *d, const struct link_fly *f, sim_time_t
 		link_fail(d->l, "internal: accepted TLP has no replay slot");
 		return;
 	}
-	link_slot_at(d, (uint32_t)(f->seq - link_slot_at(d, 0)->seq))->tlp = NULL;
+	struct link_slot *sl = link_slot_at(d, (uint32_t)(f->seq - link_slot_at(d, 0)->seq));
+	sl->tlp = NULL;
+	/* First symbol of this last piece: where a cut-through switch may start. */
+	sim_time_t ser = link_bytes_ps(d->l, sl->bytes);
+	f->tlp->t_head = now > ser ? now - ser : 0;
 	tlp_fifo_push(&d->rxq, f->tlp);
 	link_rx_deliver(d);
 }

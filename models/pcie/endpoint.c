@@ -1,0 +1,164 @@
+/* endpoint.c - config space, BARs, Bus Master Enable and the BAR completer of a function */
+#include "endpoint.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void ep_cpl_event(void *arg);
+
+static void ep_arm(struct pcie_ep *ep)
+{
+	if (ep->ev_pending || ep->busy || !ep->cpl.head)
+		return;
+	struct sim_kernel *k = ep->c->sim->k;
+	sim_time_t at = ep->cpl.head->t_due;
+	ep->ev_pending = true;
+	sim_schedule_at(k, at > sim_now(k) ? at : sim_now(k), ep_cpl_event, ep);
+}
+
+/* Send due completions; true if the port refused one. */
+static bool ep_send(struct pcie_ep *ep)
+{
+	sim_time_t now = sim_now(ep->c->sim->k);
+	while (ep->cpl.head && ep->cpl.head->t_due <= now) {
+		struct tlp *t = tlp_fifo_pop(&ep->cpl);
+		if (!port_send(ep->up, t)) {
+			tlp_fifo_unpop(&ep->cpl, t);
+			ep->busy = true;
+			return true;
+		}
+	}
+	ep_arm(ep);
+	return false;
+}
+
+static void ep_cpl_event(void *arg)
+{
+	struct pcie_ep *ep = arg;
+	ep->ev_pending = false;
+	if (!ep->busy)
+		ep_send(ep);
+}
+
+bool pcie_ep_retry(struct pcie_ep *ep)
+{
+	ep->busy = false;
+	return ep_send(ep);
+}
+
+static bool ep_holds(const struct pcie_ep *ep, uint64_t addr)
+{
+	for (unsigned k = 0; k < ep->fn.nbars; k++)
+		if (addr >= ep->fn.bars[k].addr && addr - ep->fn.bars[k].addr < ep->fn.bars[k].size)
+			return true;
+	return false;
+}
+
+void pcie_ep_request(struct pcie_ep *ep, struct tlp *t)
+{
+	struct sim *s = ep->c->sim;
+	sim_time_t now = sim_now(s->k);
+	if (!ep_holds(ep, t->addr)) {
+		(*ep->st_misrouted)++;
+		if (t->type != TLP_MRD) {
+			tlp_free(s->tlps, t);
+			return;
+		}
+		t->type = TLP_CPL;
+		t->status = TLP_SC_UR;
+		t->byte_count = t->len;
+		t->len = 0;
+	} else {
+		iso_reached_peer(s, t, ep->fn.vm);
+		if (t->type != TLP_MRD) {
+			(*ep->st_bar_writes)++;
+			tlp_free(s->tlps, t);
+			return;
+		}
+		(*ep->st_bar_reads)++;
+		t->type = TLP_CPLD;
+		t->status = TLP_SC_SC;
+		t->byte_count = t->len;
+	}
+	/* Same latency for all: the queue stays in due order. */
+	t->t_due = now + ep->p.bar_latency;
+	tlp_fifo_push(&ep->cpl, t);
+	ep_arm(ep);
+}
+
+bool pcie_ep_may_dma(struct pcie_ep *ep, uint32_t flow)
+{
+	if (ep->fn.bme)
+		return true;
+	(*ep->st_bme_blocked)++;
+	iso_blocked_flow(ep->c->sim, flow);
+	return false;
+}
+
+static int ep_caps(struct pcie_ep *ep, const struct cfg_node *n, struct iov_err *e)
+{
+	ep->fn.caps = PCIE_CAP_PCIE | (ep->fn.has_acs ? PCIE_CAP_ACS : 0);
+	if (!n || (n->kind == CFG_SCALAR && !n->str[0]))
+		return 0;
+	if (n->kind != CFG_SEQ)
+		return cfg_err(e, n, "caps must be a list of capability names: msix, ats, sriov");
+	for (size_t i = 0; i < n->n; i++) {
+		const struct cfg_node *it = n->items[i];
+		const char *v = it->kind == CFG_SCALAR ? it->str : "";
+		if (!strcmp(v, "msix"))
+			ep->fn.caps |= PCIE_CAP_MSIX;
+		else if (!strcmp(v, "ats"))
+			ep->fn.caps |= PCIE_CAP_ATS;
+		else if (!strcmp(v, "sriov"))
+			ep->fn.caps |= PCIE_CAP_SRIOV;
+		else if (!strcmp(v, "pcie") || !strcmp(v, "acs"))
+			continue;
+		else
+			return cfg_err(e, it, "unknown capability '%s'; known: msix, ats, sriov "
+				       "(acs comes from 'acs:')", v);
+	}
+	return 0;
+}
+
+int pcie_ep_init(struct pcie_ep *ep, struct component *c, struct port *up,
+		 const struct pcie_ep_params *p, const struct cfg_node *node, struct iov_err *e)
+{
+	struct sim *s = c->sim;
+	ep->c = c;
+	ep->up = up;
+	ep->p = *p;
+	ep->fn = (struct pcie_fn){ .name = c->name, .kind = PCIE_FN_ENDPOINT, .c = c,
+				   .bme = p->bme != 0, .vm = -1, .pinned_bus = -1 };
+	if (pcie_acs_parse(p->acs, &ep->fn.has_acs, &ep->fn.acs, e) ||
+	    pcie_bars_parse(p->bars, &ep->fn, e) || ep_caps(ep, p->caps, e))
+		return -1;
+	ep->node = (struct pcie_node){ .kind = PCIE_NODE_ENDPOINT, .c = c, .up = up,
+				       .self = &ep->fn, .loc = node ? node->loc : (struct cfg_loc){ 0 } };
+	if (pcie_bus_pin(p->bus, &ep->node.pinned_bus, e))
+		return -1;
+	ep->node.dev.fns[0] = &ep->fn;
+	ep->node.dev.nfns = 1;
+	ep->fn.dev = &ep->node.dev;
+	c->pcie = &ep->node;
+	char path[256];
+#define EP_STAT(field, leaf, desc)                                                        \
+	(snprintf(path, sizeof(path), "components.%s." leaf, c->name),                    \
+	 (ep->field = stats_counter(s->stats, path, "", desc, e)) != NULL)
+	if (!EP_STAT(st_bar_reads, "bar_reads", "reads of its BARs answered (MMIO / peer)") ||
+	    !EP_STAT(st_bar_writes, "bar_writes", "writes to its BARs absorbed") ||
+	    !EP_STAT(st_bme_blocked, "bme_blocked", "DMA requests not sent: Bus Master Enable "
+		     "clear") ||
+	    !EP_STAT(st_misrouted, "misrouted", "requests that reached it outside its BARs (UR)"))
+		return -1;
+#undef EP_STAT
+	return 0;
+}
+
+void pcie_ep_free(struct pcie_ep *ep)
+{
+	struct tlp *t;
+	if (!ep->c)
+		return;
+	while ((t = tlp_fifo_pop(&ep->cpl)))
+		tlp_free(ep->c->sim->tlps, t);
+}

@@ -1,0 +1,350 @@
+/* root_complex.c - root ports, host bridge, the translation hook and completion splitting
+ *
+ * N root ports (bus 0, devices 1..N, each a PCI-to-PCI bridge with its own
+ * ACS) and one port to the memory controller. A request coming up a root
+ * port: the port's ACS checks (SV, TB); an MSI (address 0xFEE00000-
+ * 0xFEEFFFFF, the x86 interrupt window) goes to the interrupt controller;
+ * anything else passes the translation stage (root_complex.h: issue 4's
+ * IOMMU plugs in there; none = identity), then goes to a peer if its address
+ * is in a root port's window (always back down the port it came from, the
+ * path of an ACS-redirected request; to another root port only with
+ * p2p: true, else UR) or to memory. Completions from memory are split at
+ * MPS, or at the 64 B read completion boundary with rcb_split, and each
+ * piece leaves no earlier than its data is ready (t->line_ps, set by the
+ * memory). The root complex also owns the enumeration of the hierarchy.
+ *
+ * Not modelled: I/O space, config requests on the wire (enumeration is done
+ * at build time), the interrupt controller (MSIs are counted), relaxed
+ * ordering inside the RC, multiple host bridges / sockets.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "acs_route.h"
+#include "root_complex.h"
+
+extern const struct model model_pcie_root_complex;
+
+#define RC_MAX_PORTS 32
+#define RC_MSI_BASE 0xfee00000ull
+#define RC_MSI_SIZE 0x100000ull
+
+static const char *const rc_port_names[RC_MAX_PORTS + 1] = {
+	"rp0", "rp1", "rp2", "rp3", "rp4", "rp5", "rp6", "rp7", "rp8", "rp9", "rp10", "rp11",
+	"rp12", "rp13", "rp14", "rp15", "rp16", "rp17", "rp18", "rp19", "rp20", "rp21", "rp22",
+	"rp23", "rp24", "rp25", "rp26", "rp27", "rp28", "rp29", "rp30", "rp31", NULL,
+};
+
+struct rc_params {
+	uint64_t root_ports;
+	sim_time_t latency;
+	uint64_t queue_depth;
+	uint64_t mps;
+	int rcb_split;
+	int p2p;
+	const struct cfg_node *acs, *port_acs;
+	uint64_t mmio_base, mmio_size;
+};
+
+#define RP(f) offsetof(struct rc_params, f)
+static const struct param_desc rc_param_desc[] = {
+	{ "root_ports", PARAM_U64, RP(root_ports), "4", 1, RC_MAX_PORTS, NULL,
+	  "root ports rp0..rpN-1 (bus 0, devices 1..N)" },
+	{ "latency", PARAM_TIME, RP(latency), "100ns", 0, 1e9, NULL,
+	  "time through the root complex, each way (root port <-> memory controller); "
+	  "a platform calibrates it (configs/platforms/)" },
+	{ "queue_depth", PARAM_U64, RP(queue_depth), "64", 1, 65536, NULL,
+	  "TLPs per port and class queued before the root complex refuses more" },
+	{ "mps", PARAM_SIZE, RP(mps), "256", 128, 4096, NULL,
+	  "max payload size: read completions are split at MPS boundaries" },
+	{ "rcb_split", PARAM_BOOL, RP(rcb_split), "false", 0, 0, NULL,
+	  "split read completions at the 64 B read completion boundary instead (older root "
+	  "complexes)" },
+	{ "p2p", PARAM_BOOL, RP(p2p), "false", 0, 0, NULL,
+	  "route peer-to-peer requests between different root ports (false: UR)" },
+	{ "acs", PARAM_NODE, RP(acs), "all", 0, 0, NULL,
+	  "ACS of every root port (see pcie_switch); Linux treats root ports as isolated" },
+	{ "port_acs", PARAM_NODE, RP(port_acs), "", 0, 0, NULL,
+	  "per root port ACS overriding 'acs' (a list, entry j for rpj)" },
+	{ "mmio_base", PARAM_SIZE, RP(mmio_base), "0xe0000000", 0, 0, NULL,
+	  "start of the MMIO range where enumeration places BARs" },
+	{ "mmio_size", PARAM_SIZE, RP(mmio_size), "512MiB", 1 << 20, 0x1p48, NULL,
+	  "size of the MMIO range" },
+	{ NULL, 0, 0, NULL, 0, 0, NULL, NULL },
+};
+
+struct root_complex {
+	struct component c;
+	struct rc_params p;
+	struct pcie_node node;
+	struct pcie_topo topo;
+	struct pcie_fn rp_fn[RC_MAX_PORTS];
+	char names[RC_MAX_PORTS][96];
+	struct xbar x;                  /* ports 0..N-1: root ports; port N: memory */
+	unsigned mem;                   /* = N */
+	const struct rc_xlate_ops *xl;
+	void *xl_ctx;
+	uint64_t *st_msis, *st_mem_reqs, *st_cpl_pieces, *st_p2p;
+};
+
+struct pcie_topo *pcie_rc_topo(struct pcie_node *rc)
+{
+	return &container_of(rc->c, struct root_complex, c)->topo;
+}
+
+static bool rc_is_cpl(const struct tlp *t) { return t->type == TLP_CPLD || t->type == TLP_CPL; }
+
+/* After translation: to a peer below a root port, or to memory. */
+static int rc_route_request(struct root_complex *rc, unsigned in, struct tlp *t,
+			    enum xbar_verdict *v)
+{
+	int j = pcie_route_down(&rc->node, t);
+	*v = XV_FORWARD;
+	if (j < 0)
+		return (int)rc->mem;
+	if ((unsigned)j != in && !rc->p.p2p) {
+		*v = XV_BLOCK_UR;
+		return -1;
+	}
+	(*rc->st_p2p)++;
+	return j;
+}
+
+static int rc_route(struct xbar *x, unsigned in, struct tlp *t, enum xbar_verdict *v)
+{
+	struct root_complex *rc = x->owner;
+	*v = XV_FORWARD;
+	if (in == rc->mem || rc_is_cpl(t)) {
+		int j = pcie_route_down(&rc->node, t);
+		if (j < 0 || (in != rc->mem && (unsigned)j != in && !rc->p.p2p)) {
+			*v = XV_BLOCK_UR;       /* completion for nobody (or across): dropped */
+			return -1;
+		}
+		return j;
+	}
+	const struct pcie_fn *rp = &rc->rp_fn[in];
+	bool up;
+	*v = acs_decide(rp, rp->has_acs, &rp->acs, t, in, -1, &up);
+	if (*v != XV_FORWARD)
+		return -1;
+	if (t->type == TLP_MWR && t->addr >= RC_MSI_BASE && t->addr - RC_MSI_BASE < RC_MSI_SIZE) {
+		(*rc->st_msis)++;
+		tlp_free(x->c->sim->tlps, t);
+		*v = XV_PENDING;
+		return -1;
+	}
+	if (rc->xl) {
+		rc->xl->translate(rc->xl_ctx, &rc->c, in, t);
+		*v = XV_PENDING;
+		return -1;
+	}
+	return rc_route_request(rc, in, t, v);
+}
+
+int rc_set_translator(struct component *c, const struct rc_xlate_ops *ops, void *ctx)
+{
+	if (c->model != &model_pcie_root_complex)
+		return -1;
+	struct root_complex *rc = container_of(c, struct root_complex, c);
+	rc->xl = ops;
+	rc->xl_ctx = ctx;
+	return 0;
+}
+
+void rc_xlate_done(struct component *c, unsigned port, struct tlp *t, bool ok)
+{
+	struct root_complex *rc = container_of(c, struct root_complex, c);
+	enum xbar_verdict v = XV_BLOCK_UR;
+	int out = ok ? rc_route_request(rc, port, t, &v) : -1;
+	xbar_inject(&rc->x, port, out, v, t);
+}
+
+/* A CplD going down: split it at MPS (or RCB); piece k leaves when the
+ * last 64 B line it carries is ready and the RC latency has passed. */
+static bool rc_queue(struct xbar *x, unsigned out, struct tlp *t, sim_time_t due)
+{
+	struct root_complex *rc = x->owner;
+	struct sim *s = x->c->sim;
+	if (out == rc->mem) {
+		iso_reached_memory(s, t);
+		(*rc->st_mem_reqs)++;
+		return false;
+	}
+	if (t->type != TLP_CPLD)
+		return false;
+	uint32_t chunk = rc->p.rcb_split ? PCIE_RCB : (uint32_t)rc->p.mps;
+	uint64_t addr = t->addr, line0 = t->addr >> 6;
+	uint32_t left = t->len, line_ps = t->line_ps;
+	sim_time_t now = sim_now(s->k);
+	while (left) {
+		uint32_t n = pcie_split_next(addr, left, chunk);
+		sim_time_t ready = now + (sim_time_t)line_ps * (((addr + n - 1) >> 6) - line0);
+		sim_time_t at = ready + x->latency > due ? ready + x->latency : due;
+		(*rc->st_cpl_pieces)++;
+		if (n == left) {                /* the request's own object: the last piece */
+			t->addr = addr;
+			t->len = n;
+			t->byte_count = n;
+			t->line_ps = 0;
+			xbar_push(x, out, t, at);
+			break;
+		}
+		struct tlp *p = tlp_alloc(s->tlps);
+		if (!p) {
+			iov_err_set(s->err, IOV_INTERNAL, "out of memory (TLP pool)");
+			sim_abort(s);
+			return true;
+		}
+		*p = *t;
+		p->next = NULL;
+		p->addr = addr;
+		p->len = n;
+		p->byte_count = left;
+		p->line_ps = 0;
+		xbar_push(x, out, p, at);
+		addr += n;
+		left -= n;
+	}
+	return true;
+}
+
+static const struct xbar_ops rc_xbar_ops = { .route = rc_route, .queue = rc_queue };
+
+static int rc_elaborate(struct component *c, struct iov_err *e)
+{
+	struct root_complex *rc = container_of(c, struct root_complex, c);
+	struct sim *s = c->sim;
+	for (size_t i = 0; i < s->ncomps; i++) {
+		struct pcie_node *n = s->comps[i]->pcie;
+		if (s->comps[i] != c && n && n->kind == PCIE_NODE_RC)
+			return iov_err_set(e, IOV_BAD_INPUT, "%s: more than one root complex ('%s' "
+					   "and '%s'); one host bridge per scenario", s->scen ?
+					   s->scen->file : "scenario", c->name, s->comps[i]->name);
+	}
+	rc->topo.mmio_base = rc->p.mmio_base;
+	rc->topo.mmio_limit = rc->p.mmio_base + rc->p.mmio_size;
+	if (pcie_enumerate(&rc->topo, &rc->node, e))
+		return -1;
+	for (unsigned i = 0; i < rc->topo.nfns; i++) {
+		struct pcie_fn *f = rc->topo.fns[i];
+		if (f->kind == PCIE_FN_ENDPOINT)
+			f->vm = iso_vm_of(s, f->c->name);
+	}
+	return 0;
+}
+
+static void rc_destroy(struct component *c)
+{
+	struct root_complex *rc = container_of(c, struct root_complex, c);
+	xbar_free(&rc->x);
+	pcie_topo_free(&rc->topo);
+	free(rc);
+}
+
+static void rc_finish(struct component *c)
+{
+	xbar_finish(&container_of(c, struct root_complex, c)->x);
+}
+
+static int rc_port_acs(struct root_complex *rc, struct iov_err *e)
+{
+	bool has;
+	struct pcie_acs all;
+	if (pcie_acs_parse(rc->p.acs, &has, &all, e))
+		return -1;
+	for (unsigned j = 0; j < rc->p.root_ports; j++) {
+		rc->rp_fn[j].has_acs = has;
+		rc->rp_fn[j].acs = all;
+	}
+	const struct cfg_node *pa = rc->p.port_acs;
+	if (!pa || (pa->kind == CFG_SCALAR && !pa->str[0]))
+		return 0;
+	if (pa->kind != CFG_SEQ || pa->n > rc->p.root_ports)
+		return cfg_err(e, pa, "port_acs must be a list with at most one entry per root port");
+	for (size_t j = 0; j < pa->n; j++)
+		if (pa->items[j]->kind != CFG_NULL &&
+		    pcie_acs_parse(pa->items[j], &rc->rp_fn[j].has_acs, &rc->rp_fn[j].acs, e))
+			return -1;
+	return 0;
+}
+
+#define RC_STAT(field, leaf, desc)                                                       \
+	(snprintf(path, sizeof(path), "components.%s." leaf, name),                      \
+	 (rc->field = stats_counter(s->stats, path, "", desc, e)) != NULL)
+
+static struct component *rc_create(struct sim *s, const char *name, const void *params,
+				   const struct cfg_node *node, struct iov_err *e)
+{
+	struct root_complex *rc = calloc(1, sizeof(*rc));
+	if (!rc) {
+		iov_err_set(e, IOV_INTERNAL, "out of memory");
+		return NULL;
+	}
+	rc->p = *(const struct rc_params *)params;
+	component_init(&rc->c, s, &model_pcie_root_complex, name, NULL);
+	unsigned n = (unsigned)rc->p.root_ports;
+	rc->mem = n;
+	const char *names[RC_MAX_PORTS + 1];
+	for (unsigned j = 0; j < n; j++)
+		names[j] = rc_port_names[j];
+	names[n] = "mem";
+	char path[256];
+	if (xbar_init(&rc->x, &rc->c, &rc_xbar_ops, rc, n + 1, names, rc->p.latency, false,
+		      (uint32_t)rc->p.queue_depth, e) ||
+	    !RC_STAT(st_msis, "msis", "MSI/MSI-X writes taken by the interrupt controller") ||
+	    !RC_STAT(st_mem_reqs, "memory_requests", "requests sent to memory") ||
+	    !RC_STAT(st_cpl_pieces, "completions_out", "completions sent down after MPS/RCB "
+		     "splitting") ||
+	    !RC_STAT(st_p2p, "p2p_routed", "requests routed to a peer below a root port"))
+		goto err;
+	struct pcie_node *pn = &rc->node;
+	pn->kind = PCIE_NODE_RC;
+	pn->c = &rc->c;
+	pn->ndown = n;
+	pn->loc = node->loc;
+	pn->pinned_bus = -1;
+	for (unsigned j = 0; j < n; j++) {
+		snprintf(rc->names[j], sizeof(rc->names[j]), "%s.%s", name, rc_port_names[j]);
+		rc->rp_fn[j] = (struct pcie_fn){ .name = rc->names[j], .kind = PCIE_FN_ROOT_PORT,
+						 .c = &rc->c, .bme = true, .vm = -1,
+						 .caps = PCIE_CAP_PCIE, .pinned_bus = -1 };
+		pn->down[j] = &rc->x.ports[j].port;
+		pn->down_fn[j] = &rc->rp_fn[j];
+	}
+	if (rc_port_acs(rc, e))
+		goto err;
+	for (unsigned j = 0; j < n; j++)
+		if (rc->rp_fn[j].has_acs)
+			rc->rp_fn[j].caps |= PCIE_CAP_ACS;
+	rc->c.pcie = pn;
+	return &rc->c;
+err:
+	rc_destroy(&rc->c);
+	return NULL;
+}
+
+static const struct model_ops rc_ops = {
+	.create = rc_create,
+	.elaborate = rc_elaborate,
+	.finish = rc_finish,
+	.destroy = rc_destroy,
+};
+
+static const struct port_doc rc_ports[] = {
+	{ "rp0 .. rpN-1", "root ports, towards links to devices or switches" },
+	{ "mem", "to the memory controller (a memory component's 'port')" },
+	{ NULL, NULL },
+};
+
+const struct model model_pcie_root_complex = {
+	.kind = "pcie",
+	.type = "pcie_root_complex",
+	.desc = "root complex: root ports with ACS, enumeration, translation hook, completion "
+		"splitting at MPS/RCB, peer-to-peer between root ports by configuration",
+	.ops = &rc_ops,
+	.params = rc_param_desc,
+	.params_size = sizeof(struct rc_params),
+	.ports = rc_ports,
+	.not_modelled = "I/O space, config TLPs (enumeration happens at build time), the interrupt "
+			"controller (MSIs are counted), several host bridges or sockets",
+};

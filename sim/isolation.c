@@ -1,0 +1,237 @@
+/* isolation.c - the scenario's VMs and the allowed / blocked / violation accounting */
+#include "isolation.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim.h"
+
+static const struct param_desc range_params[] = {
+	{ "base", PARAM_SIZE, offsetof(struct sim_vm_range, base), NULL, 0, 0, NULL,
+	  "first host-physical address of the range" },
+	{ "size", PARAM_SIZE, offsetof(struct sim_vm_range, size), NULL, 1, 0, NULL,
+	  "bytes in the range" },
+	{ NULL, 0, 0, NULL, 0, 0, NULL, NULL },
+};
+
+static int iso_stats(struct sim *s, const char *prefix, uint64_t **a, uint64_t **b,
+		     uint64_t **v, struct iov_err *e)
+{
+	char p[256];
+	snprintf(p, sizeof(p), "%s.allowed", prefix);
+	if (!(*a = stats_counter(s->stats, p, "", "requests that reached memory or a peer "
+				 "their initiator's VM owns", e)))
+		return -1;
+	snprintf(p, sizeof(p), "%s.blocked", prefix);
+	if (!(*b = stats_counter(s->stats, p, "", "requests the fabric stopped (ACS, BME, "
+				 "forbidden P2P, no route)", e)))
+		return -1;
+	snprintf(p, sizeof(p), "%s.violations", prefix);
+	if (!(*v = stats_counter(s->stats, p, "", "requests that reached memory or a peer "
+				 "their initiator's VM does not own", e)))
+		return -1;
+	return 0;
+}
+
+static bool iso_component_exists(const struct sim *s, const char *name)
+{
+	for (size_t i = 0; i < s->ncomps; i++)
+		if (!strcmp(s->comps[i]->name, name))
+			return true;
+	return false;
+}
+
+static int iso_load_vm(struct sim *s, struct sim_vm *vm, const struct cfg_node *n,
+		       struct iov_err *e)
+{
+	static const char *const keys[] = { "name", "memory", "devices", NULL };
+	if (n->kind != CFG_MAP)
+		return cfg_err(e, n, "a VM is a map {name, memory: [{base, size}], devices: [...]}");
+	for (size_t k = 0; k < n->n; k++) {
+		bool ok = false;
+		for (size_t j = 0; keys[j]; j++)
+			ok |= !strcmp(n->keys[k], keys[j]);
+		if (!ok) {
+			struct cfg_node key = { .kind = CFG_SCALAR, .loc = n->key_locs[k],
+						.str = n->keys[k] };
+			return cfg_err(e, &key, "unknown key '%s' in a VM; allowed: name, memory, "
+				       "devices", n->keys[k]);
+		}
+	}
+	const struct cfg_node *nm = cfg_get(n, "name");
+	if (!nm || nm->kind != CFG_SCALAR || !nm->str[0])
+		return cfg_err(e, nm ? nm : n, "a VM needs a name");
+	vm->name = nm->str;
+	const struct cfg_node *mem = cfg_get(n, "memory");
+	if (mem) {
+		if (mem->kind != CFG_SEQ)
+			return cfg_err(e, mem, "memory must be a list of {base, size} ranges");
+		vm->ranges = calloc(mem->n ? mem->n : 1, sizeof(*vm->ranges));
+		if (!vm->ranges)
+			return iov_err_set(e, IOV_INTERNAL, "out of memory");
+		for (size_t i = 0; i < mem->n; i++) {
+			if (cfg_load_params(mem->items[i], range_params, NULL, &vm->ranges[i],
+					    "VM memory range", e))
+				return -1;
+			vm->nranges++;
+		}
+	}
+	const struct cfg_node *dev = cfg_get(n, "devices");
+	if (dev) {
+		if (dev->kind != CFG_SEQ)
+			return cfg_err(e, dev, "devices must be a list of component names");
+		vm->devices = calloc(dev->n ? dev->n : 1, sizeof(*vm->devices));
+		if (!vm->devices)
+			return iov_err_set(e, IOV_INTERNAL, "out of memory");
+		for (size_t i = 0; i < dev->n; i++) {
+			const struct cfg_node *d = dev->items[i];
+			if (d->kind != CFG_SCALAR || !iso_component_exists(s, d->str))
+				return cfg_err(e, d, "VM '%s' is given '%s', which is not a component "
+					       "of the scenario", vm->name,
+					       d->kind == CFG_SCALAR ? d->str : "?");
+			if (iso_vm_of(s, d->str) >= 0)
+				return cfg_err(e, d, "'%s' is already assigned to VM '%s'", d->str,
+					       s->iso.vms[iso_vm_of(s, d->str)].name);
+			vm->devices[vm->ndevices++] = d->str;
+		}
+	}
+	return 0;
+}
+
+static bool iso_overlap(const struct sim_vm_range *a, const struct sim_vm_range *b)
+{
+	return a->base < b->base + b->size && b->base < a->base + a->size;
+}
+
+int iso_init(struct sim *s, struct iov_err *e)
+{
+	struct sim_isolation *iso = &s->iso;
+	return iso_stats(s, "isolation", &iso->st_allowed, &iso->st_blocked, &iso->st_violations, e);
+}
+
+int iso_load(struct sim *s, const struct cfg_node *vms, struct iov_err *e)
+{
+	struct sim_isolation *iso = &s->iso;
+	if (!vms || vms->kind == CFG_NULL)
+		return 0;
+	if (vms->kind != CFG_SEQ)
+		return cfg_err(e, vms, "vms must be a list of {name, memory, devices}");
+	iso->vms = calloc(vms->n ? vms->n : 1, sizeof(*iso->vms));
+	if (!iso->vms)
+		return iov_err_set(e, IOV_INTERNAL, "out of memory");
+	for (size_t i = 0; i < vms->n; i++) {
+		struct sim_vm *vm = &iso->vms[i];
+		if (iso_load_vm(s, vm, vms->items[i], e))
+			return -1;
+		iso->nvms++;            /* visible to iso_vm_of from here on */
+		for (size_t j = 0; j < i; j++) {
+			if (!strcmp(iso->vms[j].name, vm->name))
+				return cfg_err(e, vms->items[i], "duplicate VM name '%s'", vm->name);
+			for (size_t a = 0; a < vm->nranges; a++)
+				for (size_t b = 0; b < iso->vms[j].nranges; b++)
+					if (iso_overlap(&vm->ranges[a], &iso->vms[j].ranges[b]))
+						return cfg_err(e, vms->items[i], "memory of VM '%s' "
+							       "overlaps memory of VM '%s'", vm->name,
+							       iso->vms[j].name);
+		}
+		char prefix[160];
+		snprintf(prefix, sizeof(prefix), "isolation.vms.%s", vm->name);
+		if (iso_stats(s, prefix, &vm->st_allowed, &vm->st_blocked, &vm->st_violations, e))
+			return -1;
+	}
+	return 0;
+}
+
+void iso_free(struct sim_isolation *iso)
+{
+	for (size_t i = 0; i < iso->nvms; i++) {
+		free(iso->vms[i].ranges);
+		free(iso->vms[i].devices);
+	}
+	free(iso->vms);
+	iso->vms = NULL;
+	iso->nvms = 0;
+}
+
+int iso_vm_of(const struct sim *s, const char *name)
+{
+	for (size_t i = 0; i < s->iso.nvms; i++)
+		for (size_t j = 0; j < s->iso.vms[i].ndevices; j++)
+			if (!strcmp(s->iso.vms[i].devices[j], name))
+				return (int)i;
+	return -1;
+}
+
+int iso_vm_of_addr(const struct sim *s, uint64_t addr)
+{
+	for (size_t i = 0; i < s->iso.nvms; i++)
+		for (size_t j = 0; j < s->iso.vms[i].nranges; j++) {
+			const struct sim_vm_range *r = &s->iso.vms[i].ranges[j];
+			if (addr >= r->base && addr - r->base < r->size)
+				return (int)i;
+		}
+	return -1;
+}
+
+enum iso_class { ISO_ALLOWED, ISO_BLOCKED, ISO_VIOLATION };
+
+static void iso_count_flow(struct sim *s, uint32_t flow, enum iso_class c)
+{
+	struct sim_flow *f = flow < s->nflows ? &s->flows[flow] : NULL;
+	int vm = f ? f->vm : -1;
+	struct sim_vm *v = vm >= 0 ? &s->iso.vms[vm] : NULL;
+	switch (c) {
+	case ISO_ALLOWED:
+		(*s->iso.st_allowed)++;
+		if (f)
+			(*f->iso_allowed)++;
+		if (v)
+			(*v->st_allowed)++;
+		break;
+	case ISO_BLOCKED:
+		(*s->iso.st_blocked)++;
+		if (f)
+			(*f->iso_blocked)++;
+		if (v)
+			(*v->st_blocked)++;
+		break;
+	case ISO_VIOLATION:
+		(*s->iso.st_violations)++;
+		if (f)
+			(*f->iso_violations)++;
+		if (v)
+			(*v->st_violations)++;
+		break;
+	}
+}
+
+static void iso_count(struct sim *s, const struct tlp *t, enum iso_class c)
+{
+	iso_count_flow(s, t->flow, c);
+}
+
+void iso_blocked_flow(struct sim *s, uint32_t flow)
+{
+	iso_count_flow(s, flow, ISO_BLOCKED);
+}
+
+static int iso_initiator_vm(const struct sim *s, const struct tlp *t)
+{
+	return t->flow < s->nflows ? s->flows[t->flow].vm : -1;
+}
+
+void iso_reached_memory(struct sim *s, const struct tlp *t)
+{
+	int owner = iso_vm_of_addr(s, t->addr);
+	iso_count(s, t, owner == iso_initiator_vm(s, t) ? ISO_ALLOWED : ISO_VIOLATION);
+}
+
+void iso_reached_peer(struct sim *s, const struct tlp *t, int target_vm)
+{
+	iso_count(s, t, target_vm == iso_initiator_vm(s, t) ? ISO_ALLOWED : ISO_VIOLATION);
+}
+
+void iso_blocked(struct sim *s, const struct tlp *t)
+{
+	iso_count(s, t, ISO_BLOCKED);
+}

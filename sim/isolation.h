@@ -1,0 +1,69 @@
+/* isolation.h - who may reach what: the scenario's VMs and the isolation accounting
+ *
+ * The scenario's 'vms:' list gives each VM its host-physical memory ranges
+ * and the devices (component or requester names) assigned to it. Every
+ * request TLP that reaches memory or a peer function is classed:
+ *   allowed    its initiator's VM owns the target (a memory range of that VM,
+ *              or a function assigned to the same VM); a host-owned initiator
+ *              (in no VM) may reach anything no VM owns;
+ *   violation  it reached something its initiator's VM does not own;
+ *   blocked    the fabric stopped it on the way (ACS, Bus Master Enable,
+ *              forbidden peer-to-peer, no route), so it reached nothing.
+ * Without 'vms:' everything belongs to the host and every delivered request
+ * counts as allowed. Counted per request TLP, in isolation.* and
+ * flows.<name>.isolation.*. Issue 4's IOMMU replaces "owned by the VM" with
+ * "mapped in the initiator's domain" at the root complex.
+ */
+#ifndef IOVSIM_ISOLATION_H
+#define IOVSIM_ISOLATION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "err.h"
+
+struct sim;
+struct tlp;
+
+struct sim_vm_range {
+	uint64_t base, size;
+};
+
+struct sim_vm {
+	const char *name;               /* tree-owned */
+	size_t nranges;
+	struct sim_vm_range *ranges;
+	size_t ndevices;
+	const char **devices;           /* tree-owned names */
+	uint64_t *st_allowed, *st_blocked, *st_violations;
+};
+
+struct sim_isolation {
+	size_t nvms;
+	struct sim_vm *vms;
+	uint64_t *st_allowed, *st_blocked, *st_violations;
+};
+
+/* Register the isolation.* totals (sim_create). */
+int iso_init(struct sim *s, struct iov_err *e);
+/* Read 'vms:' (may be NULL) and register isolation.vms.*. Names in
+ * devices: must be components of the scenario (checked here, located). */
+int iso_load(struct sim *s, const struct cfg_node *vms, struct iov_err *e);
+void iso_free(struct sim_isolation *iso);
+
+/* VM index of a device or requester name, -1 = host. */
+int iso_vm_of(const struct sim *s, const char *name);
+/* VM owning host-physical address addr, -1 = none. */
+int iso_vm_of_addr(const struct sim *s, uint64_t addr);
+
+/* t (a request) reached memory at t->addr. */
+void iso_reached_memory(struct sim *s, const struct tlp *t);
+/* t reached a peer function owned by target_vm (-1: host). */
+void iso_reached_peer(struct sim *s, const struct tlp *t, int target_vm);
+/* t was stopped by the fabric. */
+void iso_blocked(struct sim *s, const struct tlp *t);
+/* A request of flow 'flow' was stopped before it became a TLP (BME clear). */
+void iso_blocked_flow(struct sim *s, uint32_t flow);
+
+#endif
