@@ -149,6 +149,17 @@ void sim_dma_write_done(struct sim *s, uint32_t flow, uint64_t bytes, sim_time_t
 	sim_note_interval(t0, now, &d->any_write, &d->first_write, &d->last_write_done);
 }
 
+void sim_dma_write_landed(struct sim *s, uint32_t flow, sim_time_t now)
+{
+	if (flow >= s->nflows)
+		return;
+	struct sim_flow *f = &s->flows[flow];
+	if (f->any_write && now > f->last_write_done)
+		f->last_write_done = now;
+	if (s->dma.any_write && now > s->dma.last_write_done)
+		s->dma.last_write_done = now;
+}
+
 static double sim_gbps(uint64_t bytes, bool any, sim_time_t first, sim_time_t last)
 {
 	if (!any || last <= first)

@@ -123,6 +123,10 @@ void sim_dma_read_done(struct sim *s, uint32_t flow, uint64_t bytes, sim_time_t 
 /* Account a posted DMA write of 'bytes' that left the requester at 'now'. */
 void sim_dma_write_done(struct sim *s, uint32_t flow, uint64_t bytes, sim_time_t t0,
 			sim_time_t now);
+/* A write TLP of 'flow' reached its completer (memory, a peer) at 'now': the
+ * write throughput's interval runs to the last landing, not to the last
+ * issue (a posted write may wait in queues after it left the device). */
+void sim_dma_write_landed(struct sim *s, uint32_t flow, sim_time_t now);
 
 /* Check the scenario's expect: entries against the stats. Prints each failure
  * ("expect failed: dma.reads = 10 (file:line): wanted >= 20") to out.

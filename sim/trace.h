@@ -128,6 +128,7 @@ struct trace_gen_spec {
 	uint32_t size;          /* bytes per transfer */
 	uint32_t align;         /* address alignment (0 = size rounded up to a power of 2, max 4096) */
 	double read_frac;       /* 0..1: share of reads, the rest writes */
+	bool alternate;         /* read, write, read, ... (read_frac ignored): readwrite */
 	double rate;            /* transfers per second, 0 = closed loop (TRACE_TIME_ASAP) */
 	bool poisson;           /* exponential inter-arrival times instead of fixed */
 	sim_time_t start;       /* first record's time (open loop) */

@@ -162,7 +162,9 @@ static int gen_next(struct trace_stream *ts, struct trace_rec *r, struct iov_err
 		return -1;
 	r->src = 0;
 	double frac = g->spec.read_frac;
-	if (frac >= 1.0)
+	if (g->spec.alternate)
+		r->op = (g->i & 1) ? TRACE_OP_WRITE : TRACE_OP_READ;
+	else if (frac >= 1.0)
 		r->op = TRACE_OP_READ;
 	else if (frac <= 0.0)
 		r->op = TRACE_OP_WRITE;

@@ -55,12 +55,14 @@ struct dma_gen_params {
 	int pattern;
 	uint64_t base, window, size, align, count, seed;
 	double read_frac, rate;
+	int op;
 	sim_time_t interval, start;
 	int poisson;
 	const char *source;
 };
 
 static const char *const dma_gen_patterns[] = { "seq", "random", NULL };
+static const char *const dma_gen_ops[] = { "mix", "read", "write", "readwrite", NULL };
 
 static const struct param_desc dma_gen_param_desc[] = {
 	{ "gen", PARAM_ENUM, offsetof(struct dma_gen_params, pattern), NULL, 0, 0,
@@ -79,6 +81,9 @@ static const struct param_desc dma_gen_param_desc[] = {
 	  "generator seed (0: derived from the run seed and the component name)" },
 	{ "read_frac", PARAM_DOUBLE, offsetof(struct dma_gen_params, read_frac), "1", 0, 1, NULL,
 	  "share of reads (the rest are writes)" },
+	{ "op", PARAM_ENUM, offsetof(struct dma_gen_params, op), "mix", 0, 0, dma_gen_ops,
+	  "mix: reads with probability read_frac; read / write: only those; readwrite: "
+	  "read, write, read, ... alternating" },
 	{ "rate", PARAM_DOUBLE, offsetof(struct dma_gen_params, rate), "0", 0, 1e12, NULL,
 	  "transfers per second (0 with interval 0: closed loop)" },
 	{ "interval", PARAM_TIME, offsetof(struct dma_gen_params, interval), "0ps", 0, 0, NULL,
@@ -465,7 +470,8 @@ static struct trace_stream *dma_open_trace(struct dma_source *d, const struct cf
 	spec.size = (uint32_t)g.size;
 	spec.align = (uint32_t)g.align;
 	spec.count = g.count;
-	spec.read_frac = g.read_frac;
+	spec.read_frac = g.op == 1 ? 1.0 : g.op == 2 ? 0.0 : g.read_frac;
+	spec.alternate = g.op == 3;
 	spec.rate = g.interval ? 1e12 / (double)g.interval : g.rate;
 	spec.poisson = g.poisson;
 	spec.start = g.start;

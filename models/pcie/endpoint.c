@@ -72,6 +72,7 @@ void pcie_ep_request(struct pcie_ep *ep, struct tlp *t)
 		iso_reached_peer(s, t, ep->fn.vm);
 		if (t->type != TLP_MRD) {
 			(*ep->st_bar_writes)++;
+			sim_dma_write_landed(s, t->flow, now);
 			tlp_free(s->tlps, t);
 			return;
 		}

@@ -168,6 +168,8 @@ static bool rc_queue(struct xbar *x, unsigned out, struct tlp *t, sim_time_t due
 	if (out == rc->mem) {
 		iso_reached_memory(s, t);
 		(*rc->st_mem_reqs)++;
+		if (t->type == TLP_MWR)
+			sim_dma_write_landed(s, t->flow, sim_now(s->k));
 		return false;
 	}
 	if (t->type != TLP_CPLD)
