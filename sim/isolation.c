@@ -9,7 +9,7 @@
 static const struct param_desc range_params[] = {
 	{ "base", PARAM_SIZE, offsetof(struct sim_vm_range, base), NULL, 0, 0, NULL,
 	  "first host-physical address of the range" },
-	{ "size", PARAM_SIZE, offsetof(struct sim_vm_range, size), NULL, 1, 0, NULL,
+	{ "size", PARAM_SIZE, offsetof(struct sim_vm_range, size), NULL, 1, 0x1p62, NULL,
 	  "bytes in the range" },
 	{ NULL, 0, 0, NULL, 0, 0, NULL, NULL },
 };
