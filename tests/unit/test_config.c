@@ -116,7 +116,7 @@ static void test_bad_scenarios(void **state)
 	(void)state;
 	expect_error("bad-top.yaml", "bad-top.yaml:2:1: error: unknown top-level key 'componets'; "
 		     "allowed: name, description, seed, duration, configs, params, platform, "
-		     "components, connections, expect");
+		     "components, connections, expect, vms");
 	expect_error("bad-yaml.yaml",
 		     "bad-yaml.yaml:3:4: error: YAML syntax: did not find expected '-' indicator");
 	expect_error("bad-dupkey.yaml",
