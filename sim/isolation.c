@@ -121,9 +121,9 @@ int iso_load(struct sim *s, const struct cfg_node *vms, struct iov_err *e)
 		return iov_err_set(e, IOV_INTERNAL, "out of memory");
 	for (size_t i = 0; i < vms->n; i++) {
 		struct sim_vm *vm = &iso->vms[i];
+		iso->nvms++;            /* owned (freed by iso_free) and seen by iso_vm_of */
 		if (iso_load_vm(s, vm, vms->items[i], e))
 			return -1;
-		iso->nvms++;            /* visible to iso_vm_of from here on */
 		for (size_t j = 0; j < i; j++) {
 			if (!strcmp(iso->vms[j].name, vm->name))
 				return cfg_err(e, vms->items[i], "duplicate VM name '%s'", vm->name);
