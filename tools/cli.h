@@ -9,6 +9,7 @@
  * (enum iov_status). */
 int cmd_run(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_bench_kernel(int argc, char **argv);

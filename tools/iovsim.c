@@ -4,6 +4,7 @@
 
 #include "cli.h"
 
+
 static const char main_usage[] =
 	"usage: iovsim <command> [options]\n"
 	"\n"
@@ -12,6 +13,7 @@ static const char main_usage[] =
 	"commands:\n"
 	"  run FILE      run a scenario; write stats.json, summary.txt and plots\n"
 	"  check FILE    validate a scenario without running it\n"
+	"  audit FILE    IOMMU groups and root-complex bypass pairs of its PCIe topology\n"
 	"  trace ...     gen | info | cat | convert: synthetic and recorded traces\n"
 	"  plot DIR      re-render the plots of a finished run\n"
 	"  models        list the models and their parameters (--markdown for docs)\n"
@@ -42,6 +44,8 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (!strcmp(cmd, "check"))
 		return cmd_check(argc - 1, argv + 1);
+	if (!strcmp(cmd, "audit"))
+		return cmd_audit(argc - 1, argv + 1);   /* tools/cmd_audit.c */
 	if (!strcmp(cmd, "trace"))
 		return cmd_trace(argc - 1, argv + 1);
 	if (!strcmp(cmd, "plot"))

@@ -252,7 +252,9 @@ static int rc_port_acs(struct root_complex *rc, struct iov_err *e)
 {
 	bool has;
 	struct pcie_acs all;
-	if (pcie_acs_parse(rc->p.acs, &has, &all, e))
+	/* A map-valued parameter has no parsed default: absent means 'all'. */
+	static const struct cfg_node acs_all = { .kind = CFG_SCALAR, .str = "all" };
+	if (pcie_acs_parse(rc->p.acs ? rc->p.acs : &acs_all, &has, &all, e))
 		return -1;
 	for (unsigned j = 0; j < rc->p.root_ports; j++) {
 		rc->rp_fn[j].has_acs = has;

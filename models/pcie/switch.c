@@ -127,7 +127,9 @@ static int sw_port_acs(struct pcie_switch *sw, const struct cfg_node *node, stru
 {
 	bool has;
 	struct pcie_acs all;
-	if (pcie_acs_parse(sw->p.acs, &has, &all, e))
+	/* A map-valued parameter has no parsed default: absent means 'all'. */
+	static const struct cfg_node acs_all = { .kind = CFG_SCALAR, .str = "all" };
+	if (pcie_acs_parse(sw->p.acs ? sw->p.acs : &acs_all, &has, &all, e))
 		return -1;
 	for (unsigned j = 0; j < sw->p.ports; j++) {
 		sw->dp_fn[j].has_acs = has;

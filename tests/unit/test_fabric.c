@@ -358,7 +358,7 @@ static void test_source_validation_spoof(void **state)
 	/* d0's trace claims requester 05:00.0 (d2's bus): SV on dp0 blocks it */
 	static const char fmt[] =
 		"components:\n"
-		"  - {name: rc, type: pcie_root_complex, root_ports: 1}\n"
+		"  - {name: rc, type: pcie_root_complex, root_ports: 1, acs: %s}\n"
 		"  - {name: mem, type: memory}\n"
 		"  - {name: l, type: pcie_link, gen: 3, width: 8}\n"
 		"  - {name: sw, type: pcie_switch, ports: 1, acs: %s}\n"
@@ -373,15 +373,24 @@ static void test_source_validation_spoof(void **state)
 		"  - [l0.down, d0.up]\n";
 	char text[2048];
 	struct run r;
-	snprintf(text, sizeof(text), fmt, "[sv]");
+	snprintf(text, sizeof(text), fmt, "none", "[sv]");
 	run_text(&r, text, true);
 	assert_int_equal(r.status, 0);
 	assert_int_equal(stat(&r, "components.sw.blocked_ca"), 5);
 	assert_int_equal(stat(&r, "components.mem.reads"), 0);
 	run_free(&r);
-	snprintf(text, sizeof(text), fmt, "none");
+	/* the switch lets it pass; the root port (ACS all by default) catches it:
+	 * bus 5 is outside its buses 1..3 */
+	snprintf(text, sizeof(text), fmt, "all", "none");
 	run_text(&r, text, true);
 	assert_int_equal(stat(&r, "components.sw.blocked_ca"), 0);
+	assert_int_equal(stat(&r, "components.rc.blocked_ca"), 5);
+	assert_int_equal(stat(&r, "components.mem.reads"), 0);
+	run_free(&r);
+	/* nobody validates: the spoofed requests reach memory */
+	snprintf(text, sizeof(text), fmt, "none", "none");
+	run_text(&r, text, true);
+	assert_int_equal(stat(&r, "components.rc.blocked_ca"), 0);
 	assert_int_equal(stat(&r, "components.mem.reads"), 5);
 	run_free(&r);
 }

@@ -1,0 +1,90 @@
+/* audit.h - isolation audit of an enumerated PCIe hierarchy: IOMMU groups and bypass pairs
+ *
+ * Reads the structures enumeration left behind (pcie_topo.h) and answers two
+ * questions without running anything:
+ *   groups  which endpoint functions an IOMMU cannot tell apart, computed the
+ *           way Linux groups PCI devices (drivers/iommu/iommu.c
+ *           pci_device_group with drivers/pci/pci.c pci_acs_enabled /
+ *           pci_acs_path_enabled, REQ_ACS = SV RR CR UF), adapted to this
+ *           model (docs/audit.md has the rule and what it simplifies);
+ *   bypass  which ordered pairs of functions (A, B) let a memory request of A
+ *           reach a BAR of B without passing the root complex (where the
+ *           IOMMU sits), decided by the same ACS routing code the switch and
+ *           the multi-function device run (acs.c).
+ * Nothing here prints except the two audit_print_* functions, which take
+ * the stream.
+ */
+#ifndef IOVSIM_AUDIT_H
+#define IOVSIM_AUDIT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "pcie_topo.h"
+#include "xbar.h"
+
+/* REQ_ACS: the ACS bits Linux requires of a downstream or root port. */
+bool audit_port_acs_enabled(const struct pcie_fn *port);
+/* A function of a multi-function device: ACS with RR and CR (SV and UF do
+ * not apply to endpoints). */
+bool audit_fn_acs_enabled(const struct pcie_fn *f);
+/* Every root / downstream port from bridge b up to the root complex is ACS
+ * enabled (switch upstream ports need nothing). b must not be NULL. */
+bool audit_path_isolated(const struct pcie_fn *b);
+
+/* One IOMMU group: endpoint functions, in enumeration order. */
+struct audit_group {
+	unsigned id;
+	unsigned nmembers;
+	const struct pcie_fn **members;
+	const struct pcie_fn *key;      /* what holds it together: the topmost bridge
+					 * without isolation (a root port, or a switch's
+					 * upstream port standing for its downstream ports),
+					 * or the first non-ACS function of a multi-function
+					 * device, or the only member */
+	char *reason;                   /* why it has more than one member; NULL if one */
+};
+
+/* A request of 'from' for a BAR of 'to' that the fabric decides below the
+ * root complex. */
+struct audit_pair {
+	const struct pcie_fn *from, *to;
+	const struct pcie_fn *via;      /* the port (switch downstream port) or function
+					 * (in a multi-function device) whose ACS decided */
+	const char *via_name;           /* "sw.dp0", or the multi-function device's name */
+	enum xbar_verdict verdict;      /* XV_P2P: bypass; XV_BLOCK_*: blocked */
+	bool cross_vm;                  /* from and to belong to different VMs (or host) */
+	bool cross_group;               /* from and to are in different IOMMU groups */
+};
+
+struct audit {
+	const struct pcie_topo *topo;
+	const struct sim *sim;          /* VM names */
+	unsigned nfns;                  /* = topo->nfns */
+	int *group_of;                  /* per topo->fns[i]: group id, -1 for bridges */
+	unsigned ngroups;
+	struct audit_group *groups;
+	unsigned nbypass, nblocked, nredirected;
+	struct audit_pair *bypass;      /* verdict XV_P2P */
+	struct audit_pair *blocked;     /* verdict XV_BLOCK_UR / XV_BLOCK_CA */
+};
+
+/*
+ * Audit the hierarchy of a built simulation (sim_build enumerated it).
+ * Returns 0 with *out set (caller frees with audit_free), 0 with *out NULL
+ * when the simulation has no root complex, or -1 with e set (out of memory).
+ * The audit points into s's components: free it before sim_destroy.
+ */
+int audit_build(struct sim *s, struct audit **out, struct iov_err *e);
+void audit_free(struct audit *a);
+
+/* Group of function f (an endpoint of a's topology), or -1. */
+int audit_group_of(const struct audit *a, const struct pcie_fn *f);
+
+/* The human report: tree, groups, bypass pairs. Returns 0, -1 on I/O error. */
+int audit_print_text(const struct audit *a, FILE *out);
+/* The same as one JSON object (docs/audit.md). scenario: its name.
+ * Returns 0, -1 on I/O error. */
+int audit_print_json(const struct audit *a, const char *scenario, FILE *out);
+
+#endif
