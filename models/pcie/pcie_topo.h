@@ -130,6 +130,10 @@ struct pcie_topo {
 /* ACS from a scenario node: absent -> *has = false; 'none' / 'all' / a list of
  * bit names [sv, tb, rr, cr, uf, ec, dt] / a map {sv: true, ..., ec_vector: 0x3}. */
 int pcie_acs_parse(const struct cfg_node *n, bool *has, struct pcie_acs *acs, struct iov_err *e);
+/* ACS of n downstream ports from a component's 'acs' (all ports; absent:
+ * all) and 'port_acs' (a list overriding port j; null entries keep 'acs'). */
+int pcie_ports_acs(const struct cfg_node *acs, const struct cfg_node *port_acs,
+		   struct pcie_fn *ports, unsigned n, struct iov_err *e);
 /* "SV RR CR UF" style list into buf (for audit/docs); "-" when none. */
 const char *pcie_acs_str(const struct pcie_acs *a, bool has, char *buf, size_t len);
 

@@ -248,30 +248,6 @@ static void rc_finish(struct component *c)
 	xbar_finish(&container_of(c, struct root_complex, c)->x);
 }
 
-static int rc_port_acs(struct root_complex *rc, struct iov_err *e)
-{
-	bool has;
-	struct pcie_acs all;
-	/* A map-valued parameter has no parsed default: absent means 'all'. */
-	static const struct cfg_node acs_all = { .kind = CFG_SCALAR, .str = "all" };
-	if (pcie_acs_parse(rc->p.acs ? rc->p.acs : &acs_all, &has, &all, e))
-		return -1;
-	for (unsigned j = 0; j < rc->p.root_ports; j++) {
-		rc->rp_fn[j].has_acs = has;
-		rc->rp_fn[j].acs = all;
-	}
-	const struct cfg_node *pa = rc->p.port_acs;
-	if (!pa || (pa->kind == CFG_SCALAR && !pa->str[0]))
-		return 0;
-	if (pa->kind != CFG_SEQ || pa->n > rc->p.root_ports)
-		return cfg_err(e, pa, "port_acs must be a list with at most one entry per root port");
-	for (size_t j = 0; j < pa->n; j++)
-		if (pa->items[j]->kind != CFG_NULL &&
-		    pcie_acs_parse(pa->items[j], &rc->rp_fn[j].has_acs, &rc->rp_fn[j].acs, e))
-			return -1;
-	return 0;
-}
-
 #define RC_STAT(field, leaf, desc)                                                       \
 	(snprintf(path, sizeof(path), "components.%s." leaf, name),                      \
 	 (rc->field = stats_counter(s->stats, path, "", desc, e)) != NULL)
@@ -315,11 +291,8 @@ static struct component *rc_create(struct sim *s, const char *name, const void *
 		pn->down[j] = &rc->x.ports[j].port;
 		pn->down_fn[j] = &rc->rp_fn[j];
 	}
-	if (rc_port_acs(rc, e))
+	if (pcie_ports_acs(rc->p.acs, rc->p.port_acs, rc->rp_fn, n, e))
 		goto err;
-	for (unsigned j = 0; j < n; j++)
-		if (rc->rp_fn[j].has_acs)
-			rc->rp_fn[j].caps |= PCIE_CAP_ACS;
 	rc->c.pcie = pn;
 	return &rc->c;
 err:

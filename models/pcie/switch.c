@@ -123,36 +123,6 @@ int pcie_bus_pin(const struct cfg_node *n, int *out, struct iov_err *e)
 	return 0;
 }
 
-static int sw_port_acs(struct pcie_switch *sw, const struct cfg_node *node, struct iov_err *e)
-{
-	bool has;
-	struct pcie_acs all;
-	/* A map-valued parameter has no parsed default: absent means 'all'. */
-	static const struct cfg_node acs_all = { .kind = CFG_SCALAR, .str = "all" };
-	if (pcie_acs_parse(sw->p.acs ? sw->p.acs : &acs_all, &has, &all, e))
-		return -1;
-	for (unsigned j = 0; j < sw->p.ports; j++) {
-		sw->dp_fn[j].has_acs = has;
-		sw->dp_fn[j].acs = all;
-	}
-	const struct cfg_node *pa = sw->p.port_acs;
-	if (!pa || (pa->kind == CFG_SCALAR && !pa->str[0]))
-		return 0;
-	if (pa->kind != CFG_SEQ)
-		return cfg_err(e, pa, "port_acs must be a list, one entry per downstream port");
-	if (pa->n > sw->p.ports)
-		return cfg_err(e, pa, "port_acs has %zu entries for %llu downstream ports", pa->n,
-			       (unsigned long long)sw->p.ports);
-	for (size_t j = 0; j < pa->n; j++) {
-		if (pa->items[j]->kind == CFG_NULL)
-			continue;
-		if (pcie_acs_parse(pa->items[j], &sw->dp_fn[j].has_acs, &sw->dp_fn[j].acs, e))
-			return -1;
-	}
-	(void)node;
-	return 0;
-}
-
 static struct component *sw_create(struct sim *s, const char *name, const void *params,
 				   const struct cfg_node *node, struct iov_err *e)
 {
@@ -190,11 +160,8 @@ static struct component *sw_create(struct sim *s, const char *name, const void *
 		pn->down[j] = sw_node_port(sw, j + 1);
 		pn->down_fn[j] = &sw->dp_fn[j];
 	}
-	if (sw_port_acs(sw, node, e))
+	if (pcie_ports_acs(sw->p.acs, sw->p.port_acs, sw->dp_fn, n, e))
 		goto err;
-	for (unsigned j = 0; j < n; j++)
-		if (sw->dp_fn[j].has_acs)
-			sw->dp_fn[j].caps |= PCIE_CAP_ACS;
 	sw->c.pcie = pn;
 	return &sw->c;
 err:

@@ -98,6 +98,36 @@ int pcie_acs_parse(const struct cfg_node *n, bool *has, struct pcie_acs *acs, st
 	return 0;
 }
 
+int pcie_ports_acs(const struct cfg_node *acs, const struct cfg_node *port_acs,
+		   struct pcie_fn *ports, unsigned n, struct iov_err *e)
+{
+	/* A map-valued parameter has no parsed default: absent means 'all'. */
+	static const struct cfg_node acs_all = { .kind = CFG_SCALAR, .str = "all" };
+	bool has;
+	struct pcie_acs all;
+	if (pcie_acs_parse(acs ? acs : &acs_all, &has, &all, e))
+		return -1;
+	for (unsigned j = 0; j < n; j++) {
+		ports[j].has_acs = has;
+		ports[j].acs = all;
+	}
+	const struct cfg_node *pa = port_acs;
+	if (pa && !(pa->kind == CFG_SCALAR && !pa->str[0])) {
+		if (pa->kind != CFG_SEQ)
+			return cfg_err(e, pa, "port_acs must be a list, one entry per port");
+		if (pa->n > n)
+			return cfg_err(e, pa, "port_acs has %zu entries for %u ports", pa->n, n);
+		for (size_t j = 0; j < pa->n; j++)
+			if (pa->items[j]->kind != CFG_NULL &&
+			    pcie_acs_parse(pa->items[j], &ports[j].has_acs, &ports[j].acs, e))
+				return -1;
+	}
+	for (unsigned j = 0; j < n; j++)
+		if (ports[j].has_acs)
+			ports[j].caps |= PCIE_CAP_ACS;
+	return 0;
+}
+
 const char *pcie_acs_str(const struct pcie_acs *a, bool has, char *buf, size_t len)
 {
 	static const char *const up[] = { "SV", "TB", "RR", "CR", "UF", "EC", "DT" };
