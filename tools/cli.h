@@ -17,5 +17,11 @@ int cmd_models(int argc, char **argv);
 
 /* Print "iovsim: error: ..." style usage errors; returns 2. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* -p NAME=VALUE (val split in place) and -C DIR: append, or print a usage
+ * error and return its exit status (2). */
+struct param_override;
+int cli_param_override(const char *cmd, char *val, struct param_override *ovr, size_t *n,
+		       size_t max);
+int cli_config_dir(const char *cmd, const char *val, const char **dirs, size_t *n, size_t max);
 
 #endif

@@ -45,25 +45,14 @@ static int audit_parse_args(int argc, char **argv, struct audit_opts *o)
 		} else if (!strcmp(a, "--json")) {
 			o->json = true;
 		} else if (!strcmp(a, "-p")) {
-			if (!val)
-				return cli_usage_error("audit", "-p needs NAME=VALUE");
-			const char *eq = strchr(val, '=');
-			if (!eq || eq == val)
-				return cli_usage_error("audit", "-p '%s': expected NAME=VALUE", val);
-			if (o->novr == AUDIT_MAX_OVERRIDES)
-				return cli_usage_error("audit", "more than %d -p options",
-						       AUDIT_MAX_OVERRIDES);
-			argv[i + 1][eq - val] = '\0';   /* split in place: argv outlives the audit */
-			o->ovr[o->novr].name = val;
-			o->ovr[o->novr].value = eq + 1;
-			o->novr++;
+			int r = cli_param_override("audit", argv[i + 1], o->ovr, &o->novr, AUDIT_MAX_OVERRIDES);
+			if (r)
+				return r;
 			i++;
 		} else if (!strcmp(a, "-C")) {
-			if (!val)
-				return cli_usage_error("audit", "-C needs a directory");
-			if (o->nconfig_dirs == 16)
-				return cli_usage_error("audit", "more than 16 -C options");
-			o->config_dirs[o->nconfig_dirs++] = val;
+			int r = cli_config_dir("audit", val, o->config_dirs, &o->nconfig_dirs, 16);
+			if (r)
+				return r;
 			i++;
 		} else if (a[0] == '-' && a[1]) {
 			return cli_usage_error("audit", "unknown option '%s'", a);

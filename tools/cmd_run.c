@@ -59,24 +59,14 @@ static int run_parse_args(const char *cmd, int argc, char **argv, struct run_opt
 			fputs(is_run ? run_usage : check_usage, stdout);
 			return -2;
 		} else if (!strcmp(a, "-p")) {
-			if (!val)
-				return cli_usage_error(cmd, "-p needs NAME=VALUE");
-			const char *eq = strchr(val, '=');
-			if (!eq || eq == val)
-				return cli_usage_error(cmd, "-p '%s': expected NAME=VALUE", val);
-			if (o->novr == RUN_MAX_OVERRIDES)
-				return cli_usage_error(cmd, "more than %d -p options", RUN_MAX_OVERRIDES);
-			argv[i + 1][eq - val] = '\0';   /* split in place: argv outlives the run */
-			o->ovr[o->novr].name = val;
-			o->ovr[o->novr].value = eq + 1;
-			o->novr++;
+			int r = cli_param_override(cmd, argv[i + 1], o->ovr, &o->novr, RUN_MAX_OVERRIDES);
+			if (r)
+				return r;
 			i++;
 		} else if (!strcmp(a, "-C")) {
-			if (!val)
-				return cli_usage_error(cmd, "-C needs a directory");
-			if (o->nconfig_dirs == 16)
-				return cli_usage_error(cmd, "more than 16 -C options");
-			o->config_dirs[o->nconfig_dirs++] = val;
+			int r = cli_config_dir(cmd, val, o->config_dirs, &o->nconfig_dirs, 16);
+			if (r)
+				return r;
 			i++;
 		} else if (is_run && !strcmp(a, "-o")) {
 			if (!val)
