@@ -11,13 +11,15 @@
 
 
 static const char audit_usage[] =
-	"usage: iovsim audit FILE [--json] [-p NAME=VALUE]... [-C CONFIG_DIR]...\n"
+	"usage: iovsim audit FILE [--json] [--groups linux|reach] [-p NAME=VALUE]... [-C CONFIG_DIR]...\n"
 	"\n"
 	"Audit a scenario's PCIe topology for isolation without running it: the\n"
 	"hierarchy as enumerated (bus:dev.fn, bus ranges, windows, BARs, ACS, VMs),\n"
 	"the IOMMU groups Linux would form, and every pair of functions whose\n"
 	"peer-to-peer requests bypass the root complex (and so the IOMMU).\n"
 	"  --json         one JSON object instead of text (docs/audit.md)\n"
+	"  --groups MODE  linux (default): the groups the kernel forms; reach: also\n"
+	"                 merge devices below sibling switch ports without ACS\n"
 	"  -p NAME=VALUE  override a parameter declared under params:\n"
 	"  -C DIR         also search DIR for profiles (configs/)\n"
 	"Writes to standard output only.\n"
@@ -26,6 +28,7 @@ static const char audit_usage[] =
 struct audit_opts {
 	const char *file;
 	bool json;
+	enum audit_grouping grouping;
 	size_t novr;
 	struct param_override ovr[AUDIT_MAX_OVERRIDES];
 	const char *config_dirs[17];
@@ -44,6 +47,12 @@ static int audit_parse_args(int argc, char **argv, struct audit_opts *o)
 			return -2;
 		} else if (!strcmp(a, "--json")) {
 			o->json = true;
+		} else if (!strcmp(a, "--groups")) {
+			const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+			if (!v || (strcmp(v, "linux") && strcmp(v, "reach")))
+				return cli_usage_error("audit", "--groups takes linux or reach");
+			o->grouping = strcmp(v, "linux") ? AUDIT_GROUPS_REACH : AUDIT_GROUPS_LINUX;
+			i++;
 		} else if (!strcmp(a, "-p")) {
 			int r = cli_param_override("audit", argv[i + 1], o->ovr, &o->novr, AUDIT_MAX_OVERRIDES);
 			if (r)
@@ -128,7 +137,7 @@ int cmd_audit(int argc, char **argv)
 	/* Building enumerates the hierarchy (the root complex's elaborate);
 	 * nothing runs. */
 	s = sim_build(scen, SIM_KERNEL_NATIVE, scen->seed, &e);
-	if (!s || audit_build(s, &a, &e))
+	if (!s || audit_build(s, o.grouping, &a, &e))
 		goto fail;
 	r = a ? (audit_report(a, scen, o.json, &e) ? -1 : IOV_OK) : audit_no_hierarchy(scen, o.json);
 	if (r < 0)

@@ -92,7 +92,7 @@ static const char *vm_name(const struct sim *s, int vm)
 /* ---------------------------------------------------------------- groups -- */
 
 /* What ties f's group together (audit_group.key). */
-static const struct pcie_fn *group_key(const struct pcie_fn *f)
+static const struct pcie_fn *group_key(const struct pcie_fn *f, enum audit_grouping g)
 {
 	const struct pcie_fn *root = NULL;
 	for (const struct pcie_fn *b = f->up; b; b = b->up) {
@@ -100,8 +100,9 @@ static const struct pcie_fn *group_key(const struct pcie_fn *f)
 			break;
 		root = b;
 	}
-	if (root)       /* a port without ACS: siblings of a switch port merge */
-		return root->kind == PCIE_FN_SWITCH_DOWN && root->up ? root->up : root;
+	if (root)       /* REACH: siblings of a switch port without ACS merge */
+		return g == AUDIT_GROUPS_REACH && root->kind == PCIE_FN_SWITCH_DOWN && root->up
+			? root->up : root;
 	if (multi_function(f) && !audit_fn_acs_enabled(f))
 		for (unsigned i = 0; i < f->dev->nfns; i++)
 			if (!audit_fn_acs_enabled(f->dev->fns[i]))
@@ -178,7 +179,7 @@ static int build_groups(struct audit *a, struct iov_err *e)
 		a->group_of[i] = -1;
 		if (f->kind != PCIE_FN_ENDPOINT)
 			continue;
-		const struct pcie_fn *k = group_key(f);
+		const struct pcie_fn *k = group_key(f, a->grouping);
 		unsigned g = 0;
 		while (g < a->ngroups && keys[g] != k)
 			g++;
@@ -342,7 +343,7 @@ static int build_pairs(struct audit *a, struct iov_err *e)
 	return 0;
 }
 
-int audit_build(struct sim *s, struct audit **out, struct iov_err *e)
+int audit_build(struct sim *s, enum audit_grouping g, struct audit **out, struct iov_err *e)
 {
 	*out = NULL;
 	struct pcie_topo *t = pcie_topo_of(s);
@@ -351,6 +352,7 @@ int audit_build(struct sim *s, struct audit **out, struct iov_err *e)
 	struct audit *a = calloc(1, sizeof(*a));
 	if (!a)
 		return iov_err_set(e, IOV_INTERNAL, "out of memory");
+	a->grouping = g;
 	a->topo = t;
 	a->sim = s;
 	a->nfns = t->nfns;

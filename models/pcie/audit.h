@@ -23,6 +23,12 @@
 #include "pcie_topo.h"
 #include "xbar.h"
 
+/* How groups are formed. LINUX: as the kernel does (each bridge without
+ * isolation roots its own group). REACH: also merge the groups rooted at the
+ * downstream ports of one switch, since devices below two such ports reach
+ * each other straight across the switch (docs/audit.md). */
+enum audit_grouping { AUDIT_GROUPS_LINUX = 0, AUDIT_GROUPS_REACH };
+
 /* REQ_ACS: the ACS bits Linux requires of a downstream or root port. */
 bool audit_port_acs_enabled(const struct pcie_fn *port);
 /* A function of a multi-function device: ACS with RR and CR (SV and UF do
@@ -58,6 +64,7 @@ struct audit_pair {
 };
 
 struct audit {
+	enum audit_grouping grouping;
 	const struct pcie_topo *topo;
 	const struct sim *sim;          /* VM names */
 	unsigned nfns;                  /* = topo->nfns */
@@ -75,7 +82,7 @@ struct audit {
  * when the simulation has no root complex, or -1 with e set (out of memory).
  * The audit points into s's components: free it before sim_destroy.
  */
-int audit_build(struct sim *s, struct audit **out, struct iov_err *e);
+int audit_build(struct sim *s, enum audit_grouping g, struct audit **out, struct iov_err *e);
 void audit_free(struct audit *a);
 
 /* Group of function f (an endpoint of a's topology), or -1. */

@@ -86,7 +86,7 @@ expect_run no-rc-json 0 '"root_complex": null' \
 	"$iovsim" audit "$src/scenarios/quickstart.yaml" --json
 
 # --- isolation-groups: tree, groups, bypass pairs ---------------------------------
-if expect_run ig 0 '' "$iovsim" audit "$ig"; then
+if expect_run ig 0 '' "$iovsim" audit "$ig" --groups reach; then
 	has ig "      02:00.0 sw.dp0: switch downstream port, bus [03-03], window 0xe0000000-0xe00fffff, ACS - (not isolating)"
 	has ig "        03:00.0 dev_a: endpoint, vm0, BAR0 0xe0000000 (1 MiB), ACS -"
 	has ig "        04:00.0 dev_b: endpoint, vm1, BAR0 0xe0100000 (1 MiB), ACS -"
@@ -106,7 +106,7 @@ if expect_run ig 0 '' "$iovsim" audit "$ig"; then
 	[ -s "$out/ig.err" ] && { echo "FAIL ig: wrote to stderr"; fail=1; }
 fi
 # the same audit again: byte for byte
-"$iovsim" audit "$ig" >"$out/ig2.out" 2>/dev/null
+"$iovsim" audit "$ig" --groups reach >"$out/ig2.out" 2>/dev/null
 cmp -s "$out/ig.out" "$out/ig2.out" || { echo "FAIL ig: output differs between runs"; fail=1; }
 
 if expect_run ig-acs 0 '' "$iovsim" audit "$ig" -p dp_acs=all; then
@@ -117,7 +117,7 @@ if expect_run ig-acs 0 '' "$iovsim" audit "$ig" -p dp_acs=all; then
 	hasnt ig-acs "dev_a -> dev_b"
 fi
 
-if expect_run ig-json 0 '' "$iovsim" audit "$ig" --json; then
+if expect_run ig-json 0 '' "$iovsim" audit "$ig" --json --groups reach; then
 	has ig-json '"scenario": "isolation-groups",'
 	has ig-json '{"id": 0, "members": ["03:00.0", "04:00.0"], "names": ["dev_a", "dev_b"], "reason": "peer-to-peer'
 	has ig-json '{"from": "dev_a", "to": "dev_b", "from_bdf": "03:00.0", "to_bdf": "04:00.0", "via": "sw.dp0", "acs": "-", "cross_vm": true, "from_vm": "vm0", "to_vm": "vm1", "cross_group": false}'
@@ -129,8 +129,17 @@ if expect_run ig-json 0 '' "$iovsim" audit "$ig" --json; then
 	fi
 fi
 
+# Linux grouping (the default): each port without ACS roots its own group;
+# the pair still reaches across and is flagged
+if expect_run ig-linux 0 '' "$iovsim" audit "$ig"; then
+	has ig-linux "  group 0: 03:00.0 dev_a"
+	has ig-linux "  group 1: 04:00.0 dev_b"
+	has ig-linux "  dev_a -> dev_b via sw.dp0 (ACS -): crosses VMs: vm0 -> vm1, crosses IOMMU groups 0 -> 1"
+fi
+expect_run bad-groups 2 '--groups takes linux or reach' "$iovsim" audit "$ig" --groups bogus
+
 # --- p2p-switch: no ACS -> one group and a bypass pair; ACS -> redirected ------------
-if expect_run p2p-none 0 '' "$iovsim" audit "$p2p"; then
+if expect_run p2p-none 0 '' "$iovsim" audit "$p2p" --groups reach; then
 	has p2p-none "  group 0: 03:00.0 dev0, 04:00.0 dev1"
 	has p2p-none "  dev0 -> dev1 via sw.dp0 (ACS -)"
 fi

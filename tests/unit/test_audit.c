@@ -21,6 +21,9 @@ struct built {
 	struct audit *a;
 };
 
+/* Grouping used by build(): most tests check the reach rule, one the Linux one. */
+static enum audit_grouping build_grouping = AUDIT_GROUPS_REACH;
+
 /* Load YAML text as a scenario, build it (enumeration) and audit it. */
 static void build(struct built *b, const char *text)
 {
@@ -38,7 +41,7 @@ static void build(struct built *b, const char *text)
 	b->sim = sim_build(b->scen, SIM_KERNEL_NATIVE, 1, &e);
 	if (!b->sim)
 		fail_msg("%s", e.msg);
-	if (audit_build(b->sim, &b->a, &e))
+	if (audit_build(b->sim, build_grouping, &b->a, &e))
 		fail_msg("%s", e.msg);
 }
 
@@ -169,6 +172,20 @@ static void test_switch_without_acs_one_group_and_bypass(void **state)
 	assert_null(bypass(&b, "d0", "d2"));            /* other root port: through the RC */
 	assert_int_equal(b.a->nredirected, 0);
 	assert_int_equal(b.a->nblocked, 0);
+	unbuild(&b);
+
+	/* Linux's own rule: each downstream port without ACS roots its own group,
+	 * so d0 and d1 land apart although they reach each other: the pair is
+	 * flagged as crossing groups. */
+	build_grouping = AUDIT_GROUPS_LINUX;
+	build(&b, text);
+	build_grouping = AUDIT_GROUPS_REACH;
+	assert_int_equal(b.a->ngroups, 3);
+	assert_int_not_equal(group(&b, "d0"), group(&b, "d1"));
+	assert_ptr_equal(b.a->groups[group(&b, "d0")].key, fn(&b, "sw.dp0"));
+	p = bypass(&b, "d0", "d1");
+	assert_non_null(p);
+	assert_true(p->cross_group);
 	unbuild(&b);
 }
 
