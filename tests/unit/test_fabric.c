@@ -395,6 +395,69 @@ static void test_source_validation_spoof(void **state)
 	run_free(&r);
 }
 
+/* Two root ports: P2P between them follows the root complex's p2p setting. */
+static void test_p2p_between_root_ports(void **state)
+{
+	(void)state;
+	static const char fmt[] =
+		"components:\n"
+		"  - {name: rc, type: pcie_root_complex, root_ports: 2, p2p: %s}\n"
+		"  - {name: mem, type: memory}\n"
+		"  - {name: l0, type: pcie_link, gen: 3, width: 8}\n"
+		"  - {name: l1, type: pcie_link, gen: 3, width: 8}\n"
+		"  - {name: d0, type: dma_source, trace: {gen: seq, base: 0xe0100000, size: 64, "
+		"count: 8}}\n"
+		"  - {name: d1, type: dma_source, bars: [{size: 1MiB, addr: 0xe0100000}], "
+		"trace: {gen: seq, size: 64, count: 1}}\n"
+		"connections:\n"
+		"  - [rc.mem, mem.port]\n"
+		"  - [rc.rp0, l0.up]\n"
+		"  - [l0.down, d0.up]\n"
+		"  - [rc.rp1, l1.up]\n"
+		"  - [l1.down, d1.up]\n";
+	char text[2048];
+	struct run r;
+	snprintf(text, sizeof(text), fmt, "false");
+	run_text(&r, text, true);
+	assert_int_equal(r.status, 0);
+	assert_int_equal(stat(&r, "components.rc.blocked_ur"), 8);
+	assert_int_equal(stat(&r, "components.d0.completion_errors"), 8);
+	assert_int_equal(stat(&r, "components.d1.bar_reads"), 0);
+	run_free(&r);
+	snprintf(text, sizeof(text), fmt, "true");
+	run_text(&r, text, true);
+	assert_int_equal(stat(&r, "components.rc.blocked_ur"), 0);
+	assert_int_equal(stat(&r, "components.rc.p2p_routed"), 8);
+	assert_int_equal(stat(&r, "components.d1.bar_reads"), 8);
+	assert_int_equal(stat(&r, "flows.d0.reads"), 8);
+	run_free(&r);
+}
+
+/* A slow memory with a short queue: refusals travel back through the root
+ * complex, the link's credits and the switch to the device. */
+static void test_backpressure_through_switch(void **state)
+{
+	(void)state;
+	struct run r;
+	char text[4096];
+	snprintf(text, sizeof(text), two_dev_fmt, "all", "0x100000000", "4096", 200, "write", "", "");
+	replace_in(text, sizeof(text), "{name: mem, type: memory}",
+		   "{name: mem, type: memory, bandwidth: 1GB/s, queue_depth: 2}");
+	replace_in(text, sizeof(text), "root_ports: 1}", "root_ports: 1, queue_depth: 2}");
+	replace_in(text, sizeof(text), "ports: 3, acs: all}", "ports: 3, acs: all, queue_depth: 2}");
+	run_text(&r, text, true);
+	assert_int_equal(r.status, 0);
+	assert_int_equal(stat(&r, "flows.d0.writes"), 200);
+	assert_true(stat(&r, "components.mem.refusals") > 0);
+	assert_true(stat(&r, "components.rc.refusals") > 0);
+	assert_true(stat(&r, "components.sw.refusals") > 0);
+	assert_true(stat(&r, "components.d0.backpressure") > 0);
+	/* 800 KiB at 1 GB/s: the memory, not the Gen3 x8 link, sets the pace */
+	double gbps = stat(&r, "dma.write_gbps");
+	assert_true(gbps > 7.5 && gbps < 8.1);
+	run_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -408,6 +471,8 @@ int main(void)
 		cmocka_unit_test(test_bus_master_enable),
 		cmocka_unit_test(test_isolation_accounting),
 		cmocka_unit_test(test_source_validation_spoof),
+		cmocka_unit_test(test_p2p_between_root_ports),
+		cmocka_unit_test(test_backpressure_through_switch),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
