@@ -1,7 +1,8 @@
 #!/bin/sh
 # bench.sh - `make bench`: speed figures, printed, never asserted.
 #  1. events per second of the bare event kernels (hold model);
-#  2. DMA transactions per second through the first end-to-end path, both kernels;
+#  2. DMA transactions per second through the first end-to-end path and through
+#     the cycle-level fabric (link, root complex), both kernels;
 #  3. peak memory (max RSS) at two trace lengths: it should not grow with length.
 set -eu
 iovsim=${1:-build/iovsim}
@@ -16,6 +17,16 @@ for k in native systemc; do
 		/"wall_s"/ {gsub(/[,]/,""); w=$2}
 		END {printf "kernel %-8s %.2f M DMA/s, %.1f M events/s, %.2f s wall\n", k, d/1e6, ev/1e6, w}' \
 		"$out/dma-$k/stats.json"
+done
+echo "== DMA through the PCIe fabric: device, Gen3 x8 link, root complex, memory"
+echo "   (scenarios/validate/pcie-dma-bw.yaml, 1 M random 64 B reads, link-bound)"
+for k in native systemc; do
+	"$iovsim" run scenarios/validate/pcie-dma-bw.yaml --kernel $k --quiet --no-plots \
+		-p count=1000000 -o "$out/fabric-$k" || true
+	awk -v k=$k '/"events_per_s"/ {gsub(/[,]/,""); ev=$2} /"dma_per_s"/ {gsub(/[,]/,""); d=$2}
+		/"wall_s"/ {gsub(/[,]/,""); w=$2}
+		END {printf "kernel %-8s %.2f M DMA/s, %.1f M events/s, %.2f s wall\n", k, d/1e6, ev/1e6, w}' \
+		"$out/fabric-$k/stats.json"
 done
 echo "== memory vs trace length (native kernel, max RSS)"
 for n in 100000 1000000; do
