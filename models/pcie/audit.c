@@ -442,6 +442,7 @@ static void text_fn(const struct audit *a, FILE *out, const struct pcie_fn *f, i
 		fputs(" (no RR CR)", out);
 	if (!f->bme)
 		fputs(", BME off (no DMA)", out);
+	fprintf(out, ", caps %s", pcie_caps_str(f->caps, acs, sizeof(acs)));
 	fputc('\n', out);
 }
 
@@ -606,7 +607,9 @@ static void json_fn(const struct audit *a, FILE *out, unsigned i)
 	for (unsigned k = 0; k < f->nbars; k++)
 		fprintf(out, "%s{\"addr\": \"0x%" PRIx64 "\", \"size\": %" PRIu64 "}", k ? ", " : "",
 			f->bars[k].addr, f->bars[k].size);
-	fputs("], \"acs\": ", out);
+	fputs("], \"caps\": ", out);
+	json_str(out, pcie_caps_str(f->caps, acs, sizeof(acs)));
+	fputs(", \"acs\": ", out);
 	json_str(out, pcie_acs_str(&f->acs, f->has_acs, acs, sizeof(acs)));
 	/* Linux's pci_acs_enabled(REQ_ACS): what this function itself must have */
 	bool iso = is_port(f) ? audit_port_acs_enabled(f) :

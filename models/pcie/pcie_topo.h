@@ -185,6 +185,9 @@ struct pcie_fn *pcie_fn_at(const struct pcie_topo *t, uint64_t addr);
 /* Function with routing ID rid, or NULL. */
 struct pcie_fn *pcie_fn_by_rid(const struct pcie_topo *t, uint16_t rid);
 
+/* The capability list: "PCIe MSI-X ACS"; "-" when empty. */
+const char *pcie_caps_str(uint32_t caps, char *buf, size_t len);
+
 /* "03:00.1" */
 const char *pcie_bdf_str(uint16_t rid, char *buf, size_t len);
 

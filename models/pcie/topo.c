@@ -597,6 +597,22 @@ struct pcie_fn *pcie_fn_by_rid(const struct pcie_topo *t, uint16_t rid)
 	return NULL;
 }
 
+const char *pcie_caps_str(uint32_t caps, char *buf, size_t len)
+{
+	static const struct { uint32_t bit; const char *name; } names[] = {
+		{ PCIE_CAP_PCIE, "PCIe" }, { PCIE_CAP_MSIX, "MSI-X" }, { PCIE_CAP_ACS, "ACS" },
+		{ PCIE_CAP_ATS, "ATS" }, { PCIE_CAP_SRIOV, "SR-IOV" },
+	};
+	size_t o = 0;
+	buf[0] = 0;
+	for (size_t i = 0; i < sizeof(names) / sizeof(*names) && o < len; i++)
+		if (caps & names[i].bit)
+			o += (size_t)snprintf(buf + o, len - o, "%s%s", o ? " " : "", names[i].name);
+	if (!buf[0])
+		snprintf(buf, len, "-");
+	return buf;
+}
+
 const char *pcie_bdf_str(uint16_t rid, char *buf, size_t len)
 {
 	snprintf(buf, len, "%02x:%02x.%x", rid >> 8, (rid >> 3) & 31, rid & 7);

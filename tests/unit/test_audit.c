@@ -316,7 +316,7 @@ static void test_mfd_bme_off_sends_nothing(void **state)
 	assert_int_equal(b.a->nbypass, 2);
 	char *txt = render(&b, false);
 	assert_non_null(strstr(txt, "01:00.2 f2: endpoint (function 2), host, BAR0 "));
-	assert_non_null(strstr(txt, ", BME off (no DMA)\n"));
+	assert_non_null(strstr(txt, ", BME off (no DMA), caps PCIe\n"));
 	free(txt);
 	unbuild(&b);
 }
@@ -379,7 +379,7 @@ static void test_text_and_json(void **state)
 	char *txt = render(&b, false);
 	assert_non_null(strstr(txt, "  00:01.0 rc.rp0: root port, bus [01-04], window "));
 	assert_non_null(strstr(txt, "      02:00.0 sw.dp0: switch downstream port, bus [03-03], "
-				    "window 0xe0000000-0xe00fffff, ACS - (not isolating)\n"));
+				    "window 0xe0000000-0xe00fffff, ACS - (not isolating), caps PCIe\n"));
 	assert_non_null(strstr(txt, "  group 0: 03:00.0 d0, 04:00.0 d1\n"));
 	assert_non_null(strstr(txt, "  d0 -> d1 via sw.dp0 (ACS -): crosses VMs: red -> blue\n"));
 	assert_non_null(strstr(txt, "summary: 8 functions, 2 IOMMU groups, 2 bypass pairs "
@@ -392,7 +392,7 @@ static void test_text_and_json(void **state)
 	assert_non_null(strstr(js, "{\"bdf\": \"03:00.0\", \"name\": \"d0\", \"kind\": "
 				   "\"endpoint\", \"up\": \"02:00.0\", \"bus\": null, \"window\": "
 				   "null, \"bars\": [{\"addr\": \"0xe0000000\", \"size\": 1048576}], "
-				   "\"acs\": \"-\", \"acs_enabled\": true, \"bme\": true, \"vm\": "
+				   "\"caps\": \"PCIe\", \"acs\": \"-\", \"acs_enabled\": true, \"bme\": true, \"vm\": "
 				   "\"red\", \"device\": null, \"group\": 0}"));
 	assert_non_null(strstr(js, "\"bus\": [3, 3], \"window\": [\"0xe0000000\", "
 				   "\"0xe00fffff\"]"));

@@ -166,6 +166,9 @@ static void test_acs_parse(void **state)
 	assert_true(has && a.sv && a.tb && a.rr && a.cr && a.uf && a.dt && !a.ec);
 	char buf[64];
 	assert_string_equal(pcie_acs_str(&a, has, buf, sizeof(buf)), "SV TB RR CR UF DT");
+	assert_string_equal(pcie_caps_str(PCIE_CAP_PCIE | PCIE_CAP_MSIX | PCIE_CAP_ATS, buf,
+					  sizeof(buf)), "PCIe MSI-X ATS");
+	assert_string_equal(pcie_caps_str(0, buf, sizeof(buf)), "-");
 	struct cfg_node bad = { .kind = CFG_SCALAR, .str = "xx", .loc = { "f.yaml", 3, 9 } };
 	assert_int_equal(pcie_acs_parse(&bad, &has, &a, &e), -1);
 	assert_non_null(strstr(e.msg, "f.yaml:3:9: error: unknown ACS setting"));
