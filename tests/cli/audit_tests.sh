@@ -13,21 +13,7 @@ p2p=$src/scenarios/seed/p2p-switch.yaml
 rm -rf "$out" && mkdir -p "$out" || exit 2
 fail=0
 
-# expect_run NAME WANT_STATUS GREP_PATTERN CMD...: run, check status and stdout+stderr.
-expect_run() {
-	name=$1 want=$2 pat=$3
-	shift 3
-	"$@" >"$out/$name.out" 2>"$out/$name.err"
-	got=$?
-	if [ "$got" != "$want" ]; then
-		echo "FAIL $name: exit $got, wanted $want"; cat "$out/$name.err"; fail=1; return 1
-	fi
-	if [ -n "$pat" ] && ! cat "$out/$name.out" "$out/$name.err" | grep -Eq -- "$pat"; then
-		echo "FAIL $name: output does not match /$pat/:"; cat "$out/$name.err" "$out/$name.out"
-		fail=1; return 1
-	fi
-	echo "ok   $name"
-}
+. "$(dirname "$0")/lib.sh"
 
 # has NAME FIXED_STRING: the last output of NAME contains the line fragment.
 has() {

@@ -8,21 +8,7 @@ data=$src/tests/cli/data
 rm -rf "$out" && mkdir -p "$out"
 fail=0
 
-# expect_run NAME WANT_STATUS GREP_PATTERN CMD...: run, check status and stderr+stdout.
-expect_run() {
-	name=$1 want=$2 pat=$3
-	shift 3
-	"$@" >"$out/$name.out" 2>"$out/$name.err"
-	got=$?
-	if [ "$got" != "$want" ]; then
-		echo "FAIL $name: exit $got, wanted $want"; cat "$out/$name.err"; fail=1; return
-	fi
-	if [ -n "$pat" ] && ! cat "$out/$name.out" "$out/$name.err" | grep -Eq -- "$pat"; then
-		echo "FAIL $name: output does not match /$pat/:"; cat "$out/$name.err" "$out/$name.out"
-		fail=1; return
-	fi
-	echo "ok   $name"
-}
+. "$(dirname "$0")/lib.sh"
 
 expect_run version 0 '^iovsim [0-9]+\.[0-9]+' "$iovsim" --version
 expect_run help 0 'usage: iovsim' "$iovsim" --help
