@@ -45,6 +45,8 @@ struct tlp {
 	uint8_t status;                 /* completions: enum tlp_status */
 	bool addr64;                    /* 4DW header */
 	bool is_msi;
+	bool internal;                  /* issued by a component for itself (the root
+					 * complex's page-walk reads), not by a device */
 	uint16_t rid;                   /* requester ID (bus<<8 | dev<<3 | fn) */
 	uint16_t tag;
 	uint32_t flow;                  /* index of the requester's flow (sim_flow) */

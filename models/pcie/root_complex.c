@@ -84,7 +84,7 @@ struct root_complex {
 	unsigned mem;                   /* = N */
 	const struct rc_xlate_ops *xl;
 	void *xl_ctx;
-	uint64_t *st_msis, *st_mem_reqs, *st_cpl_pieces, *st_p2p;
+	uint64_t *st_msis, *st_mem_reqs, *st_cpl_pieces, *st_p2p, *st_walk_reads;
 };
 
 struct pcie_topo *pcie_rc_topo(struct pcie_node *rc)
@@ -114,6 +114,14 @@ static int rc_route(struct xbar *x, unsigned in, struct tlp *t, enum xbar_verdic
 {
 	struct root_complex *rc = x->owner;
 	*v = XV_FORWARD;
+	if (in == rc->mem && t->internal) {     /* a page-walk read is back */
+		uint64_t cookie = t->cookie;
+		tlp_free(x->c->sim->tlps, t);
+		if (rc->xl && rc->xl->read_done)
+			rc->xl->read_done(rc->xl_ctx, &rc->c, cookie);
+		*v = XV_PENDING;
+		return -1;
+	}
 	if (in == rc->mem || rc_is_cpl(t)) {
 		int j = pcie_route_down(&rc->node, t);
 		if (j < 0 || (in != rc->mem && (unsigned)j != in && !rc->p.p2p)) {
@@ -151,6 +159,29 @@ int rc_set_translator(struct component *c, const struct rc_xlate_ops *ops, void 
 	return 0;
 }
 
+int rc_mem_read(struct component *c, uint64_t addr, uint32_t len, uint64_t cookie)
+{
+	struct root_complex *rc = container_of(c, struct root_complex, c);
+	struct sim *s = c->sim;
+	struct tlp *t = tlp_alloc(s->tlps);
+	if (!t) {
+		iov_err_set(s->err, IOV_INTERNAL, "out of memory (TLP pool)");
+		sim_abort(s);
+		return -1;
+	}
+	t->type = TLP_MRD;
+	t->internal = true;
+	t->addr = addr;
+	t->addr64 = addr > 0xffffffffull;
+	t->len = len;
+	t->cookie = cookie;
+	t->flow = UINT32_MAX;
+	t->t_issue = sim_now(s->k);
+	(*rc->st_walk_reads)++;
+	xbar_push(&rc->x, rc->mem, t, sim_now(s->k));
+	return 0;
+}
+
 void rc_xlate_done(struct component *c, unsigned port, struct tlp *t, bool ok)
 {
 	struct root_complex *rc = container_of(c, struct root_complex, c);
@@ -165,6 +196,8 @@ static bool rc_queue(struct xbar *x, unsigned out, struct tlp *t, sim_time_t due
 {
 	struct root_complex *rc = x->owner;
 	struct sim *s = x->c->sim;
+	if (out == rc->mem && t->internal)
+		return false;           /* rc_mem_read queues its own reads directly */
 	if (out == rc->mem) {
 		iso_reached_memory(s, t);
 		(*rc->st_mem_reqs)++;
@@ -275,7 +308,9 @@ static struct component *rc_create(struct sim *s, const char *name, const void *
 	    !RC_STAT(st_mem_reqs, "memory_requests", "requests sent to memory") ||
 	    !RC_STAT(st_cpl_pieces, "completions_out", "completions sent down after MPS/RCB "
 		     "splitting") ||
-	    !RC_STAT(st_p2p, "p2p_routed", "requests routed to a peer below a root port"))
+	    !RC_STAT(st_p2p, "p2p_routed", "requests routed to a peer below a root port") ||
+	    !RC_STAT(st_walk_reads, "translator_reads", "memory reads issued by the translation "
+		     "stage (page walks, context entries)"))
 		goto err;
 	struct pcie_node *pn = &rc->node;
 	pn->kind = PCIE_NODE_RC;

@@ -13,6 +13,7 @@
 #define IOVSIM_ROOT_COMPLEX_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "component.h"
 #include "tlp.h"
@@ -20,11 +21,20 @@
 struct rc_xlate_ops {
 	/* t came up root port 'port'. Own it until rc_xlate_done. */
 	void (*translate)(void *ctx, struct component *rc, unsigned port, struct tlp *t);
+	/* A read issued with rc_mem_read is back (may be NULL if none are issued). */
+	void (*read_done)(void *ctx, struct component *rc, uint64_t cookie);
 };
 
 /* Register the translation stage of root complex rc (a pcie_root_complex
  * component). Returns -1 if rc is not one. */
 int rc_set_translator(struct component *rc, const struct rc_xlate_ops *ops, void *ctx);
+
+/* Read 'len' bytes of host memory for the translator (a page-walk or
+ * context-entry read): it goes to memory like any request, through the memory
+ * model's queue and latency, and read_done(cookie) is called when the data is
+ * back. Not a device's DMA: not in dma.* or isolation.*. Returns -1 (error
+ * set on the simulation) if no TLP could be allocated. */
+int rc_mem_read(struct component *rc, uint64_t addr, uint32_t len, uint64_t cookie);
 
 /* The translation of t (from root port 'port') is done: ok = continue to
  * memory / peer at t->addr; !ok = blocked. */

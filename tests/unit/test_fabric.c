@@ -12,6 +12,7 @@
 
 #include "models/pcie/acs_route.h"
 #include "models/pcie/pcie_topo.h"
+#include "models/pcie/root_complex.h"
 #include "sim.h"
 #include "trace.h"
 
@@ -461,6 +462,93 @@ static void test_backpressure_through_switch(void **state)
 	run_free(&r);
 }
 
+/* ---- the translation hook ----------------------------------------------------------- */
+
+/* A stand-in translator: one 8-byte "table" read per request, then requests
+ * inside [0, 1 MiB) are moved up by 16 GiB and the rest are refused. */
+struct fake_xlate {
+	struct tlp *held[64];
+	unsigned port[64];
+	unsigned n_translate, n_done;
+};
+
+static void fake_translate(void *ctx, struct component *rc, unsigned port, struct tlp *t)
+{
+	struct fake_xlate *f = ctx;
+	unsigned slot = f->n_translate++ % 64;
+	assert_null(f->held[slot]);
+	f->held[slot] = t;
+	f->port[slot] = port;
+	assert_int_equal(rc_mem_read(rc, 0x40000000ull + (t->addr >> 12) * 8, 8, slot), 0);
+}
+
+static void fake_read_done(void *ctx, struct component *rc, uint64_t cookie)
+{
+	struct fake_xlate *f = ctx;
+	struct tlp *t = f->held[cookie];
+	f->held[cookie] = NULL;
+	f->n_done++;
+	bool ok = t->addr < (1u << 20);
+	if (ok)
+		t->addr += 16ull << 30;
+	rc_xlate_done(rc, f->port[cookie], t, ok);
+}
+
+static const struct rc_xlate_ops fake_ops = { .translate = fake_translate,
+					      .read_done = fake_read_done };
+
+static void test_translation_hook(void **state)
+{
+	(void)state;
+	/* d0 reads 64 B at 0, 4 KiB, ... 124 KiB (in range), then d1/d2 read 0 */
+	char text[4096];
+	snprintf(text, sizeof(text), two_dev_fmt, "all", "0", "64", 32, "read", "", "");
+	replace_in(text, sizeof(text), "{name: mem, type: memory}",
+		   "{name: mem, type: memory, remote_base: 16GiB, remote_size: 1GiB}");
+	replace_in(text, sizeof(text), "trace: {gen: seq, base: 0,", "trace: {gen: seq, base: 0, "
+		   "align: 4KiB,");
+	struct run r;
+	run_text(&r, text, false);
+	assert_int_equal(r.status, 0);
+	struct component *rc = NULL;
+	for (size_t i = 0; i < r.s->ncomps; i++)
+		if (!strcmp(r.s->comps[i]->name, "rc"))
+			rc = r.s->comps[i];
+	assert_non_null(rc);
+	struct fake_xlate f = { 0 };
+	assert_int_equal(rc_set_translator(r.s->comps[1], &fake_ops, &f), -1);   /* not an RC */
+	assert_int_equal(rc_set_translator(rc, &fake_ops, &f), 0);
+	assert_int_equal(sim_execute(r.s, NULL, NULL, &r.e), 0);
+	/* 34 requests translated: one table read each, then the data read */
+	assert_int_equal(f.n_translate, 34);
+	assert_int_equal(f.n_done, 34);
+	assert_int_equal(stat(&r, "components.rc.translator_reads"), 34);
+	assert_int_equal(stat(&r, "components.mem.reads"), 34 + 34);
+	assert_int_equal(stat(&r, "components.mem.remote_accesses"), 34);   /* moved by +16 GiB */
+	assert_int_equal(stat(&r, "flows.d0.reads"), 32);
+	assert_int_equal(stat(&r, "isolation.allowed"), 34);
+	assert_int_equal(stat(&r, "isolation.blocked"), 0);
+	/* the table read sits on the path: at least one memory latency more */
+	double with = stat(&r, "flows.d0.latency_ns.p50");
+	run_free(&r);
+	run_text(&r, text, true);
+	double without = stat(&r, "flows.d0.latency_ns.p50");
+	assert_true(with > without + 80);
+	run_free(&r);
+
+	/* requests outside the translator's range are refused: UR, blocked */
+	snprintf(text, sizeof(text), two_dev_fmt, "all", "0x200000", "64", 5, "read", "", "");
+	run_text(&r, text, false);
+	for (size_t i = 0; i < r.s->ncomps; i++)
+		if (!strcmp(r.s->comps[i]->name, "rc"))
+			assert_int_equal(rc_set_translator(r.s->comps[i], &fake_ops, &f), 0);
+	assert_int_equal(sim_execute(r.s, NULL, NULL, &r.e), 0);
+	assert_int_equal(stat(&r, "components.d0.completion_errors"), 5);
+	assert_int_equal(stat(&r, "components.rc.blocked_ur"), 5);
+	assert_int_equal(stat(&r, "flows.d0.isolation.blocked"), 5);
+	run_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -476,6 +564,7 @@ int main(void)
 		cmocka_unit_test(test_source_validation_spoof),
 		cmocka_unit_test(test_p2p_between_root_ports),
 		cmocka_unit_test(test_backpressure_through_switch),
+		cmocka_unit_test(test_translation_hook),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
