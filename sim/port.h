@@ -31,6 +31,8 @@ struct port {
 	struct port *peer;              /* NULL until connected */
 	const struct port_ops *ops;
 	bool peer_refused;              /* we refused our peer; it waits for retry */
+	bool optional;                  /* may stay unconnected (an empty slot): its
+					 * owner never sends on it unconnected */
 };
 
 /* Offer t to the peer. Returns what the peer's recv() returned. */

@@ -330,7 +330,7 @@ static int sim_connect(struct sim *s, struct iov_err *e)
 	for (size_t i = 0; i < s->ncomps; i++) {
 		struct component *c = s->comps[i];
 		for (size_t j = 0; j < c->nports; j++) {
-			if (c->ports[j]->peer)
+			if (c->ports[j]->peer || c->ports[j]->optional)
 				continue;
 			const struct scenario_component *sc = &scen->components[i];
 			return iov_err_at(e, IOV_BAD_INPUT, sc->loc.file, sc->loc.line, sc->loc.col,

@@ -117,7 +117,7 @@ static struct component *mfd_create(struct sim *s, const char *name, const void 
 	component_init(&m->c, s, &model_pcie_mfd, name, NULL);
 	unsigned n = (unsigned)m->p.functions;
 	if (xbar_init(&m->x, &m->c, &mfd_xbar_ops, m, n + 1, mfd_port_names, m->p.latency, false,
-		      (uint32_t)m->p.queue_depth, e))
+		      (uint32_t)m->p.queue_depth, 1, n + 1, e))
 		goto err;
 	m->node = (struct pcie_node){ .kind = PCIE_NODE_MFD, .c = &m->c, .up = &m->x.ports[0].port,
 				      .ndown = n, .loc = node->loc };

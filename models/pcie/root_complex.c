@@ -303,7 +303,7 @@ static struct component *rc_create(struct sim *s, const char *name, const void *
 	names[n] = "mem";
 	char path[256];
 	if (xbar_init(&rc->x, &rc->c, &rc_xbar_ops, rc, n + 1, names, rc->p.latency, false,
-		      (uint32_t)rc->p.queue_depth, e) ||
+		      (uint32_t)rc->p.queue_depth, 0, n, e) ||
 	    !RC_STAT(st_msis, "msis", "MSI/MSI-X writes taken by the interrupt controller") ||
 	    !RC_STAT(st_mem_reqs, "memory_requests", "requests sent to memory") ||
 	    !RC_STAT(st_cpl_pieces, "completions_out", "completions sent down after MPS/RCB "

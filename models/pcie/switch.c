@@ -135,7 +135,7 @@ static struct component *sw_create(struct sim *s, const char *name, const void *
 	component_init(&sw->c, s, &model_pcie_switch, name, NULL);
 	unsigned n = (unsigned)sw->p.ports;
 	if (xbar_init(&sw->x, &sw->c, &sw_xbar_ops, sw, n + 1, sw_port_names, sw->p.latency,
-		      sw->p.mode == 0, (uint32_t)sw->p.queue_depth, e))
+		      sw->p.mode == 0, (uint32_t)sw->p.queue_depth, 1, n + 1, e))
 		goto err;
 	struct pcie_node *pn = &sw->node;
 	pn->kind = PCIE_NODE_SWITCH;

@@ -61,6 +61,16 @@ static void xbar_unblock_all(struct xbar *x)
 
 static void xbar_send(struct xbar_port *xp)
 {
+	if (!xp->port.peer) {           /* an empty slot: drop what was routed there */
+		for (int c = 0; c < PCIE_FC__COUNT; c++) {
+			struct tlp *t;
+			while ((t = tlp_fifo_pop(&xp->q[c]))) {
+				xbar_occ(xp->x, -1);
+				tlp_free(xp->x->c->sim->tlps, t);
+			}
+		}
+		return;
+	}
 	struct xbar *x = xp->x;
 	struct sim *s = x->c->sim;
 	sim_time_t now = sim_now(s->k);
@@ -191,7 +201,7 @@ static const struct port_ops xbar_port_ops = { .recv = xbar_recv, .retry = xbar_
 
 int xbar_init(struct xbar *x, struct component *c, const struct xbar_ops *ops, void *owner,
 	      unsigned nports, const char *const *names, sim_time_t latency, bool cut_through,
-	      uint32_t depth, struct iov_err *e)
+	      uint32_t depth, unsigned first_optional, unsigned end_optional, struct iov_err *e)
 {
 	struct sim *s = c->sim;
 	x->c = c;
@@ -215,6 +225,7 @@ int xbar_init(struct xbar *x, struct component *c, const struct xbar_ops *ops, v
 		xp->idx = i;
 		if (component_add_port(c, &xp->port, names[i], &xbar_port_ops, e))
 			return -1;
+		xp->port.optional = i >= first_optional && i < end_optional;
 		snprintf(path, sizeof(path), "components.%s.ports.%s.tlps_out", c->name, names[i]);
 		if (!(xp->st_out = stats_counter(s->stats, path, "", "TLPs sent out of this port", e)))
 			return -1;

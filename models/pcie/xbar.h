@@ -76,11 +76,12 @@ struct xbar {
 	double *st_occ_mean;
 };
 
-/* Set up the engine: ports get the given static names and are registered on c.
- * stage_name: the latency-breakdown stage of this hop ("sw0"). */
+/* Set up the engine: ports get the given static names and are registered on c;
+ * ports first_optional .. end_optional-1 may stay unconnected (empty slots).
+ * The latency-breakdown stage of this hop is named after c. */
 int xbar_init(struct xbar *x, struct component *c, const struct xbar_ops *ops, void *owner,
 	      unsigned nports, const char *const *names, sim_time_t latency, bool cut_through,
-	      uint32_t depth, struct iov_err *e);
+	      uint32_t depth, unsigned first_optional, unsigned end_optional, struct iov_err *e);
 void xbar_free(struct xbar *x);
 void xbar_finish(struct xbar *x);
 

@@ -462,6 +462,47 @@ static void test_backpressure_through_switch(void **state)
 	run_free(&r);
 }
 
+/* Empty slots: root ports and switch ports may stay unconnected; they get a
+ * bus number and no window, and traffic ignores them. Other ports may not. */
+static void test_empty_slots(void **state)
+{
+	(void)state;
+	static const char text[] =
+		"components:\n"
+		"  - {name: rc, type: pcie_root_complex, root_ports: 3}\n"
+		"  - {name: mem, type: memory}\n"
+		"  - {name: sw, type: pcie_switch, ports: 4}\n"
+		"  - {name: d0, type: dma_source, trace: {gen: seq, size: 64, count: 10}}\n"
+		"connections:\n"
+		"  - [rc.mem, mem.port]\n"
+		"  - [rc.rp1, sw.up]\n"
+		"  - [sw.dp2, d0.up]\n";
+	struct run r;
+	run_text(&r, text, true);
+	if (r.status)
+		fail_msg("%s", r.e.msg);
+	assert_int_equal(stat(&r, "flows.d0.reads"), 10);
+	struct pcie_topo *t = pcie_topo_of(r.s);
+	/* rp0 bus 1 (empty), rp1 bus 2 -> switch: internal 3, dp0..3 buses 4..7, rp2 bus 8 */
+	assert_int_equal(t->fns[0]->sec, 1);
+	assert_int_equal(t->fns[0]->win_base, t->fns[0]->win_limit);
+	assert_int_equal(t->fns[1]->sec, 2);
+	assert_int_equal(t->fns[1]->sub, 7);
+	struct pcie_fn *d0 = pcie_fn_by_rid(t, 0x0600);
+	assert_non_null(d0);
+	assert_string_equal(d0->name, "d0");
+	assert_int_equal(t->fns[t->nfns - 1]->sec, 8);
+	run_free(&r);
+	/* the memory port is not optional */
+	static const char bad[] =
+		"components:\n"
+		"  - {name: rc, type: pcie_root_complex, root_ports: 1}\n";
+	run_text(&r, bad, false);
+	assert_int_equal(r.status, IOV_BAD_INPUT);
+	assert_non_null(strstr(r.e.msg, "port 'rc.mem' is not connected"));
+	run_free(&r);
+}
+
 /* ---- the translation hook ----------------------------------------------------------- */
 
 /* A stand-in translator: one 8-byte "table" read per request, then requests
@@ -565,6 +606,7 @@ int main(void)
 		cmocka_unit_test(test_p2p_between_root_ports),
 		cmocka_unit_test(test_backpressure_through_switch),
 		cmocka_unit_test(test_translation_hook),
+		cmocka_unit_test(test_empty_slots),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
