@@ -8,6 +8,7 @@
 
 extern const struct model model_dma_source;
 extern const struct model model_fixed_path;
+extern const struct model model_iommu;
 extern const struct model model_memory;
 extern const struct model model_pcie_link;
 extern const struct model model_pcie_mfd;
@@ -17,6 +18,7 @@ extern const struct model model_pcie_switch;
 static const struct model *const model_table[] = {
 	&model_dma_source,
 	&model_fixed_path,
+	&model_iommu,
 	&model_memory,
 	&model_pcie_link,
 	&model_pcie_mfd,

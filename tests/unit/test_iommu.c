@@ -1,0 +1,189 @@
+/* test_iommu.c - the IOMMU component on the root complex: translation, IOTLB, walks, faults */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "sim.h"
+
+/* RC, memory, one Gen3 x8 link, device d0 in VM vm0 (memory 4 GiB..+1 GiB),
+ * device d1 owned by the host, and the IOMMU. %s: d0 trace extras, %s: iommu
+ * extras, %d: d1 count. */
+static const char fmt[] =
+	"components:\n"
+	"  - {name: rc, type: pcie_root_complex, root_ports: 2}\n"
+	"  - {name: mem, type: memory, latency: 100ns}\n"
+	"  - {name: l0, type: pcie_link, gen: 3, width: 8}\n"
+	"  - {name: l1, type: pcie_link, gen: 3, width: 8}\n"
+	"  - {name: d0, type: dma_source, max_outstanding: 1,\n"
+	"     trace: {gen: random, size: 64, %s}}\n"
+	"  - {name: d1, type: dma_source, trace: {gen: seq, base: 0x1000, size: 64, count: %d}}\n"
+	"  - {name: iommu, type: iommu, rc: rc, walkers: 2%s}\n"
+	"vms:\n"
+	"  - {name: vm0, memory: [{base: 4GiB, size: 1GiB}], devices: [d0]}\n"
+	"connections:\n"
+	"  - [rc.mem, mem.port]\n"
+	"  - [rc.rp0, l0.up]\n"
+	"  - [l0.down, d0.up]\n"
+	"  - [rc.rp1, l1.up]\n"
+	"  - [l1.down, d1.up]\n";
+
+struct run {
+	struct scenario *scen;
+	struct sim *s;
+};
+
+static void run(struct run *r, const char *d0, const char *iommu, int d1_count)
+{
+	char text[4096];
+	snprintf(text, sizeof(text), fmt, d0, d1_count, iommu);
+	char path[] = "/tmp/iovsim-iommu-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	struct iov_err e = { 0 };
+	memset(r, 0, sizeof(*r));
+	int rc = scenario_load(path, NULL, 0, NULL, &r->scen, &e);
+	unlink(path);
+	if (rc)
+		fail_msg("%s", e.msg);
+	if (!(r->s = sim_build(r->scen, SIM_KERNEL_NATIVE, 1, &e)))
+		fail_msg("%s", e.msg);
+	if (sim_execute(r->s, NULL, NULL, &e))
+		fail_msg("%s", e.msg);
+}
+
+static void done(struct run *r)
+{
+	sim_destroy(r->s);
+	scenario_free(r->scen);
+}
+
+static double stat(const struct run *r, const char *path)
+{
+	double v = -1;
+	if (stats_get(r->s->stats, path, &v))
+		fail_msg("no stat %s", path);
+	return v;
+}
+
+/* A window of 16 pages fits the IOTLB: after the first touch of each page
+ * every lookup hits; the context cache misses once per device. */
+static void test_small_window_hits(void **state)
+{
+	(void)state;
+	struct run r;
+	run(&r, "base: 4GiB, window: 64KiB, count: 2000", ", superpages: false", 1);
+	assert_int_equal(stat(&r, "flows.d0.reads"), 2000);
+	assert_int_equal(stat(&r, "iommu.iotlb.lookups"), 2000);
+	assert_int_equal(stat(&r, "iommu.iotlb.misses"), 16);
+	assert_int_equal(stat(&r, "iommu.walks"), 16);
+	assert_int_equal(stat(&r, "iommu.context_cache.misses"), 2);        /* d0 and d1 */
+	assert_int_equal(stat(&r, "iommu.context_reads"), 4);   /* root + context entry each */
+	assert_int_equal(stat(&r, "iommu.faults.total"), 0);
+	assert_int_equal(stat(&r, "isolation.allowed"), 2000 + 1);       /* and d1's read */
+	/* memory served the data reads plus the IOMMU's own table reads */
+	assert_int_equal(stat(&r, "components.mem.reads"),
+			 2001 + stat(&r, "iommu.walk_reads") + stat(&r, "iommu.context_reads"));
+	done(&r);
+}
+
+/* A large window misses nearly always; each miss costs table reads through
+ * memory, so the median read grows by at least one memory access. */
+static void test_misses_cost_walks(void **state)
+{
+	(void)state;
+	struct run a, b;
+	run(&a, "base: 4GiB, window: 64KiB, count: 500", ", superpages: false", 1);
+	run(&b, "base: 4GiB, window: 512MiB, count: 500", ", superpages: false", 1);
+	assert_true(stat(&b, "iommu.iotlb.hit_rate") < 0.05);
+	assert_true(stat(&b, "iommu.walk_reads") >= 500);
+	double fast = stat(&a, "flows.d0.latency_ns.p50"), slow = stat(&b, "flows.d0.latency_ns.p50");
+	assert_true(slow > fast + 100);
+	/* the walk caches spare the upper levels: fewer than 4 reads per walk */
+	assert_true(stat(&b, "iommu.walk_reads") < 4 * stat(&b, "iommu.walks"));
+	assert_true(stat(&b, "iommu.pwc.hits") > 0);
+	done(&a);
+	done(&b);
+}
+
+/* With superpages the VM's 1 GiB-aligned memory is one 1 GiB page: a 512 MiB
+ * window needs one IOTLB entry, not 131072: far fewer walks. */
+static void test_superpages(void **state)
+{
+	(void)state;
+	struct run a, b;
+	run(&a, "base: 4GiB, window: 512MiB, count: 1000", ", superpages: false", 1);
+	run(&b, "base: 4GiB, window: 512MiB, count: 1000", ", superpages: true", 1);
+	assert_true(stat(&b, "iommu.walks") < stat(&a, "iommu.walks") / 2);
+	assert_true(stat(&b, "iommu.iotlb.hits_1g") > 0);      /* 1 GiB-aligned VM memory */
+	assert_int_equal(stat(&a, "iommu.iotlb.hits_1g"), 0);
+	done(&a);
+	done(&b);
+}
+
+/* DMA outside the VM's memory faults (read without permission: not mapped),
+ * is blocked and never reaches memory; the fault log overflows past its size. */
+static void test_fault_blocks(void **state)
+{
+	(void)state;
+	struct run r;
+	run(&r, "base: 8GiB, window: 64KiB, count: 10", ", fault_log: 4", 1);
+	assert_int_equal(stat(&r, "iommu.faults.total"), 10);
+	assert_int_equal(stat(&r, "iommu.faults.no_read"), 10);
+	assert_int_equal(stat(&r, "iommu.faults.log_overflow"), 6);
+	assert_int_equal(stat(&r, "components.d0.completion_errors"), 10);
+	assert_int_equal(stat(&r, "isolation.blocked"), 10);
+	assert_int_equal(stat(&r, "isolation.allowed"), 1);
+	assert_int_equal(stat(&r, "components.rc.memory_requests"), 1);     /* no data read */
+	done(&r);
+}
+
+/* Host devices: pass-through by default, no context entry with host: blocked. */
+static void test_host_devices(void **state)
+{
+	(void)state;
+	struct run r;
+	run(&r, "base: 4GiB, window: 64KiB, count: 1", "", 5);
+	assert_int_equal(stat(&r, "iommu.pass_through"), 5);
+	assert_int_equal(stat(&r, "flows.d1.reads"), 5);
+	assert_int_equal(stat(&r, "components.d1.completion_errors"), 0);
+	done(&r);
+	run(&r, "base: 4GiB, window: 64KiB, count: 1", ", host: blocked", 5);
+	/* d1 is alone on its bus: no context table, so the root entry is not present */
+	assert_int_equal(stat(&r, "iommu.faults.root_not_present"), 5);
+	assert_int_equal(stat(&r, "components.d1.completion_errors"), 5);
+	done(&r);
+}
+
+/* enabled: false leaves the root complex untranslated. */
+static void test_disabled(void **state)
+{
+	(void)state;
+	struct run r;
+	run(&r, "base: 8GiB, window: 64KiB, count: 10", ", enabled: false", 1);
+	assert_int_equal(stat(&r, "iommu.iotlb.lookups"), 0);
+	assert_int_equal(stat(&r, "isolation.violations"), 10);  /* outside vm0, and nothing stops it */
+	assert_int_equal(stat(&r, "isolation.allowed"), 1);      /* d1 (host) reads host memory */
+	done(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_small_window_hits),
+		cmocka_unit_test(test_misses_cost_walks),
+		cmocka_unit_test(test_superpages),
+		cmocka_unit_test(test_fault_blocks),
+		cmocka_unit_test(test_host_devices),
+		cmocka_unit_test(test_disabled),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
