@@ -14,49 +14,10 @@
 #include "models/pcie/pcie_topo.h"
 #include "models/pcie/root_complex.h"
 #include "sim.h"
+#include "test_run.h"
 #include "trace.h"
 
 /* ---- helpers ---------------------------------------------------------------------- */
-
-struct run {
-	struct scenario *scen;
-	struct sim *s;
-	struct iov_err e;
-	int status;                     /* 0 built (and run if asked), else e.status */
-};
-
-static void run_text(struct run *r, const char *text, bool execute)
-{
-	char path[] = "/tmp/iovsim-fabric-XXXXXX";
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
-	memset(r, 0, sizeof(*r));
-	if (scenario_load(path, NULL, 0, NULL, &r->scen, &r->e) == 0) {
-		r->s = sim_build(r->scen, SIM_KERNEL_NATIVE, 1, &r->e);
-		if (r->s && execute && sim_execute(r->s, NULL, NULL, &r->e)) {
-			sim_destroy(r->s);
-			r->s = NULL;
-		}
-	}
-	unlink(path);
-	r->status = r->s ? 0 : r->e.status;
-}
-
-static void run_free(struct run *r)
-{
-	sim_destroy(r->s);
-	scenario_free(r->scen);
-}
-
-static double stat(const struct run *r, const char *path)
-{
-	double v = -1;
-	if (stats_get(r->s->stats, path, &v))
-		fail_msg("no stat %s", path);
-	return v;
-}
 
 /* RC with one root port, a link, a 3-port switch, two devices (d0 on dp0, d1 on
  * dp1), d1 with a pinned BAR that d0 reads; %s: switch ACS; %s: d0's extra. */

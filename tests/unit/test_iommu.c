@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "sim.h"
+#include "test_run.h"
 
 /* RC, memory, one Gen3 x8 link, device d0 in VM vm0 (memory 4 GiB..+1 GiB),
  * device d1 owned by the host, and the IOMMU. %s: d0 trace extras, %s: iommu
@@ -34,44 +35,18 @@ static const char fmt[] =
 	"  - [rc.rp1, l1.up]\n"
 	"  - [l1.down, d1.up]\n";
 
-struct run {
-	struct scenario *scen;
-	struct sim *s;
-};
-
 static void run(struct run *r, const char *d0, const char *iommu, int d1_count)
 {
 	char text[4096];
 	snprintf(text, sizeof(text), fmt, d0, d1_count, iommu);
-	char path[] = "/tmp/iovsim-iommu-XXXXXX";
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
-	struct iov_err e = { 0 };
-	memset(r, 0, sizeof(*r));
-	int rc = scenario_load(path, NULL, 0, NULL, &r->scen, &e);
-	unlink(path);
-	if (rc)
-		fail_msg("%s", e.msg);
-	if (!(r->s = sim_build(r->scen, SIM_KERNEL_NATIVE, 1, &e)))
-		fail_msg("%s", e.msg);
-	if (sim_execute(r->s, NULL, NULL, &e))
-		fail_msg("%s", e.msg);
+	run_text(r, text, true);
+	if (r->status)
+		fail_msg("%s", r->e.msg);
 }
 
 static void done(struct run *r)
 {
-	sim_destroy(r->s);
-	scenario_free(r->scen);
-}
-
-static double stat(const struct run *r, const char *path)
-{
-	double v = -1;
-	if (stats_get(r->s->stats, path, &v))
-		fail_msg("no stat %s", path);
-	return v;
+	run_free(r);
 }
 
 /* A window of 16 pages fits the IOTLB: after the first touch of each page
