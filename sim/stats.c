@@ -527,7 +527,7 @@ void json_escape(const char *in, char *buf, size_t len)
 	buf[o] = '\0';
 }
 
-static void json_string(FILE *f, const char *s)
+void json_write_string(FILE *f, const char *s)
 {
 	char one[8];
 	fputc('"', f);
@@ -565,7 +565,7 @@ static void json_member(FILE *f, int depth, const char *name, bool *first)
 	fputs(*first ? "\n" : ",\n", f);
 	*first = false;
 	json_indent(f, depth);
-	json_string(f, name);
+	json_write_string(f, name);
 	fputs(": ", f);
 }
 
@@ -597,7 +597,7 @@ static void json_series(FILE *f, const struct stat_entry *x, int depth)
 	json_member(f, depth + 1, "bin_ns", &first);
 	json_double(f, (double)ts->width / 1000.0);
 	json_member(f, depth + 1, "unit", &first);
-	json_string(f, x->unit);
+	json_write_string(f, x->unit);
 	json_member(f, depth + 1, "values", &first);
 	fputc('[', f);
 	for (uint32_t i = 0; i < ts->nbins; i++) {
@@ -617,7 +617,7 @@ static void json_leaf(FILE *f, const struct stat_entry *x, int depth)
 	case STAT_VALUE: json_double(f, x->value); break;
 	case STAT_HIST: json_hist(f, x, depth); break;
 	case STAT_SERIES: json_series(f, x, depth); break;
-	case STAT_TEXT: json_string(f, x->text); break;
+	case STAT_TEXT: json_write_string(f, x->text); break;
 	}
 }
 

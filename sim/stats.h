@@ -93,6 +93,8 @@ int stats_write_json(const struct stats *s, FILE *f, const char *extra_json);
 
 /* JSON-escape a string into buf (always NUL-terminated). */
 void json_escape(const char *in, char *buf, size_t len);
+/* Write s as a quoted, escaped JSON string. */
+void json_write_string(FILE *f, const char *s);
 
 /* Number of registered stats (stats_iter indices are 0..count-1). */
 size_t stats_count(const struct stats *s);

@@ -5,14 +5,16 @@
  * ACS-isolated (REQ_ACS = SV RR CR UF on every root and downstream port);
  * the topmost bridge passed on the way roots the group, and everything below
  * it shares it. With an isolated path, the functions of a multi-function
- * device that lack ACS (RR and CR) alias each other. One deliberate
- * difference: a request that enters a switch downstream port without ACS
- * goes straight to any sibling port, so all downstream ports of one switch
- * that root a group are merged into one group (the switch's); classic Linux
- * would give each such port its own group although their devices reach each
- * other. Bypass pairs take the lowest component two functions share below
- * the root complex and ask acs_decide (the routing code of switches and
- * multi-function devices) what happens to a read of the target's BAR there.
+ * device that lack ACS (RR and CR) alias each other. The 'reach' grouping
+ * adds one step: a request that enters a switch downstream port without ACS
+ * goes straight to any sibling port, so the downstream ports of one switch
+ * that root a group merge into one group (the switch's); Linux gives each
+ * such port its own group although their devices reach each other, and the
+ * bypass list flags those pairs. Bypass pairs take the lowest component two
+ * functions share below the root complex and ask acs_decide (the routing code
+ * of switches and multi-function devices) what happens to a read of the
+ * target's BAR there.
+ * The reports are printed by audit_print.c.
  *
  * Not modelled: DMA aliases (PCIe-to-PCI bridges, quirks), ACS capability
  * versus control registers (a bit we model is both), requests to non-BAR
@@ -20,13 +22,11 @@
  */
 #include "audit.h"
 
-#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "acs_route.h"
 #include "sim.h"
-#include "units.h"
 
 #define AUDIT_MAX_HOPS 256      /* a path uses at least one bus per hop: <= 256 */
 
@@ -42,7 +42,7 @@ bool audit_fn_acs_enabled(const struct pcie_fn *f)
 	return f->has_acs && f->acs.rr && f->acs.cr;
 }
 
-static bool is_port(const struct pcie_fn *b)
+bool audit_is_port(const struct pcie_fn *b)
 {
 	return b->kind == PCIE_FN_ROOT_PORT || b->kind == PCIE_FN_SWITCH_DOWN;
 }
@@ -50,12 +50,12 @@ static bool is_port(const struct pcie_fn *b)
 bool audit_path_isolated(const struct pcie_fn *b)
 {
 	for (; b; b = b->up)
-		if (is_port(b) && !audit_port_acs_enabled(b))
+		if (audit_is_port(b) && !audit_port_acs_enabled(b))
 			return false;
 	return true;
 }
 
-static bool multi_function(const struct pcie_fn *f)
+bool audit_multi_function(const struct pcie_fn *f)
 {
 	return f->dev && f->dev->nfns > 1;
 }
@@ -77,14 +77,14 @@ static struct pcie_node *bridge_node(const struct pcie_fn *b, unsigned *idx)
 }
 
 /* The node attached below bridge b (switch, device, MFD), or NULL. */
-static struct pcie_node *node_below(const struct pcie_fn *b)
+struct pcie_node *audit_node_below(const struct pcie_fn *b)
 {
 	unsigned j;
 	struct pcie_node *n = b ? bridge_node(b, &j) : NULL;
 	return n ? pcie_node_beyond(n->down[j], NULL) : NULL;
 }
 
-static const char *vm_name(const struct sim *s, int vm)
+const char *audit_vm_name(const struct sim *s, int vm)
 {
 	return vm < 0 || (size_t)vm >= s->iso.nvms ? "host" : s->iso.vms[vm].name;
 }
@@ -103,7 +103,7 @@ static const struct pcie_fn *group_key(const struct pcie_fn *f, enum audit_group
 	if (root)       /* REACH: siblings of a switch port without ACS merge */
 		return g == AUDIT_GROUPS_REACH && root->kind == PCIE_FN_SWITCH_DOWN && root->up
 			? root->up : root;
-	if (multi_function(f) && !audit_fn_acs_enabled(f))
+	if (audit_multi_function(f) && !audit_fn_acs_enabled(f))
 		for (unsigned i = 0; i < f->dev->nfns; i++)
 			if (!audit_fn_acs_enabled(f->dev->fns[i]))
 				return f->dev->fns[i];
@@ -133,7 +133,7 @@ static char *group_reason(const struct audit *a, const struct audit_group *g)
 	if (!m)
 		return NULL;
 	if (g->key->kind == PCIE_FN_ENDPOINT) {
-		const struct pcie_node *dn = node_below(g->key->up);
+		const struct pcie_node *dn = audit_node_below(g->key->up);
 		fprintf(m, "multi-function device %s without ACS (RR CR) on functions",
 			dn ? dn->c->name : "?");
 		for (unsigned i = 0; i < g->nmembers; i++)
@@ -146,7 +146,7 @@ static char *group_reason(const struct audit *a, const struct audit_group *g)
 		unsigned n = 0;
 		for (unsigned i = 0; i < a->topo->nfns; i++) {
 			const struct pcie_fn *p = a->topo->fns[i];
-			if (!is_port(p) || audit_port_acs_enabled(p))
+			if (!audit_is_port(p) || audit_port_acs_enabled(p))
 				continue;
 			bool above = false;
 			for (unsigned k = 0; k < g->nmembers && !above; k++)
@@ -236,7 +236,7 @@ struct hop {
 static unsigned hops_up(const struct pcie_fn *f, struct hop *h)
 {
 	unsigned k = 0;
-	const struct pcie_node *dn = node_below(f->up);
+	const struct pcie_node *dn = audit_node_below(f->up);
 	if (dn && dn->kind == PCIE_NODE_MFD)
 		for (unsigned j = 0; j < dn->ndown; j++)
 			if (dn->down_fn[j] == f)
@@ -383,322 +383,4 @@ void audit_free(struct audit *a)
 	free(a->bypass);
 	free(a->blocked);
 	free(a);
-}
-
-/* ------------------------------------------------------------------ text -- */
-
-static const char *kind_name(enum pcie_fn_kind k)
-{
-	switch (k) {
-	case PCIE_FN_ROOT_PORT:
-		return "root port";
-	case PCIE_FN_SWITCH_UP:
-		return "switch upstream port";
-	case PCIE_FN_SWITCH_DOWN:
-		return "switch downstream port";
-	default:
-		return "endpoint";
-	}
-}
-
-static const char *kind_key(enum pcie_fn_kind k)
-{
-	switch (k) {
-	case PCIE_FN_ROOT_PORT:
-		return "root_port";
-	case PCIE_FN_SWITCH_UP:
-		return "switch_up";
-	case PCIE_FN_SWITCH_DOWN:
-		return "switch_down";
-	default:
-		return "endpoint";
-	}
-}
-
-static void text_fn(const struct audit *a, FILE *out, const struct pcie_fn *f, int depth)
-{
-	char bdf[16], acs[96], sz[32];
-	fprintf(out, "%*s%s %s: %s", 2 * depth, "", pcie_bdf_str(f->rid, bdf, sizeof(bdf)),
-		f->name, kind_name(f->kind));
-	if (f->kind == PCIE_FN_ENDPOINT) {
-		if (multi_function(f))
-			fprintf(out, " (function %u)", f->fn_no);
-		fprintf(out, ", %s", vm_name(a->sim, f->vm));
-	} else {
-		fprintf(out, ", bus [%02x-%02x]", f->sec, f->sub);
-		if (f->win_limit > f->win_base)
-			fprintf(out, ", window 0x%" PRIx64 "-0x%" PRIx64, f->win_base,
-				f->win_limit - 1);
-		else
-			fputs(", no window", out);
-	}
-	for (unsigned k = 0; k < f->nbars; k++)
-		fprintf(out, ", BAR%u 0x%" PRIx64 " (%s)", k, f->bars[k].addr,
-			units_fmt_size(f->bars[k].size, sz, sizeof(sz)));
-	fprintf(out, ", ACS %s", pcie_acs_str(&f->acs, f->has_acs, acs, sizeof(acs)));
-	if (is_port(f) && !audit_port_acs_enabled(f))
-		fputs(" (not isolating)", out);
-	if (f->kind == PCIE_FN_ENDPOINT && multi_function(f) && !audit_fn_acs_enabled(f))
-		fputs(" (no RR CR)", out);
-	if (!f->bme)
-		fputs(", BME off (no DMA)", out);
-	fprintf(out, ", caps %s", pcie_caps_str(f->caps, acs, sizeof(acs)));
-	fputc('\n', out);
-}
-
-static void text_below(const struct audit *a, FILE *out, struct port *p, int depth)
-{
-	struct pcie_node *n = pcie_node_beyond(p, NULL);
-	if (!n) {
-		fprintf(out, "%*s(nothing attached)\n", 2 * depth, "");
-		return;
-	}
-	switch (n->kind) {
-	case PCIE_NODE_SWITCH:
-		text_fn(a, out, n->self, depth);
-		for (unsigned j = 0; j < n->ndown; j++) {
-			text_fn(a, out, n->down_fn[j], depth + 1);
-			text_below(a, out, n->down[j], depth + 2);
-		}
-		break;
-	case PCIE_NODE_MFD: {
-		const struct pcie_fn *f0 = n->dev.nfns ? n->dev.fns[0] : NULL;
-		if (f0)
-			fprintf(out, "%*s%02x:%02x.* %s: multi-function device, %u function%s\n",
-				2 * depth, "", f0->rid >> 8, (f0->rid >> 3) & 31, n->c->name,
-				n->dev.nfns, n->dev.nfns == 1 ? "" : "s");
-		else
-			fprintf(out, "%*s%s: multi-function device, no functions attached\n",
-				2 * depth, "", n->c->name);
-		for (unsigned j = 0; j < n->ndown; j++)
-			if (n->down_fn[j])
-				text_fn(a, out, n->down_fn[j], depth + 1);
-		break;
-	}
-	case PCIE_NODE_ENDPOINT:
-		text_fn(a, out, n->self, depth);
-		break;
-	default:
-		fprintf(out, "%*s%s: (not a device)\n", 2 * depth, "", n->c->name);
-		break;
-	}
-}
-
-static void text_pair(const struct audit *a, FILE *out, const struct audit_pair *p)
-{
-	char acs[96];
-	fprintf(out, "  %s -> %s via %s (ACS %s", p->from->name, p->to->name, p->via_name,
-		pcie_acs_str(&p->via->acs, p->via->has_acs, acs, sizeof(acs)));
-	if (p->via->kind == PCIE_FN_ENDPOINT)
-		fprintf(out, " of %s", p->via->name);
-	fputc(')', out);
-	if (p->verdict == XV_BLOCK_UR || p->verdict == XV_BLOCK_CA)
-		fprintf(out, ": blocked (%s)", p->verdict == XV_BLOCK_CA ? "CA" : "UR");
-	if (p->cross_vm)
-		fprintf(out, "%s crosses VMs: %s -> %s", p->verdict == XV_P2P ? ":" : ",",
-			vm_name(a->sim, p->from->vm), vm_name(a->sim, p->to->vm));
-	if (p->cross_group && p->verdict == XV_P2P)
-		fprintf(out, "%s crosses IOMMU groups %d -> %d", p->cross_vm ? "," : ":",
-			audit_group_of(a, p->from), audit_group_of(a, p->to));
-	fputc('\n', out);
-}
-
-int audit_print_text(const struct audit *a, FILE *out)
-{
-	const struct pcie_topo *t = a->topo;
-	const struct pcie_node *rc = t->rc;
-	char bdf[16];
-	fprintf(out, "PCIe hierarchy: root complex %s, MMIO 0x%" PRIx64 "-0x%" PRIx64 "\n",
-		rc->c->name, t->mmio_base, t->mmio_limit - 1);
-	for (unsigned i = 0; i < rc->ndown; i++) {
-		text_fn(a, out, rc->down_fn[i], 1);
-		text_below(a, out, rc->down[i], 2);
-	}
-
-	fputs("\nIOMMU groups (ACS SV RR CR UF on every port up to the root complex; "
-	      "docs/audit.md)\n", out);
-	if (!a->ngroups)
-		fputs("  (no endpoint functions)\n", out);
-	for (unsigned g = 0; g < a->ngroups; g++) {
-		const struct audit_group *gr = &a->groups[g];
-		fprintf(out, "  group %u:", gr->id);
-		for (unsigned k = 0; k < gr->nmembers; k++)
-			fprintf(out, "%s %s %s", k ? "," : "",
-				pcie_bdf_str(gr->members[k]->rid, bdf, sizeof(bdf)),
-				gr->members[k]->name);
-		fputc('\n', out);
-		if (gr->reason)
-			fprintf(out, "    why: %s\n", gr->reason);
-	}
-
-	fputs("\nBypass pairs (a read of the peer's BAR does not pass the root complex, so no "
-	      "IOMMU checks it)\n", out);
-	if (!a->nbypass)
-		fputs("  (none)\n", out);
-	unsigned ncross = 0;
-	for (unsigned i = 0; i < a->nbypass; i++) {
-		text_pair(a, out, &a->bypass[i]);
-		ncross += a->bypass[i].cross_vm;
-	}
-	if (a->nblocked) {
-		fputs("\nBlocked below the root complex by ACS\n", out);
-		for (unsigned i = 0; i < a->nblocked; i++)
-			text_pair(a, out, &a->blocked[i]);
-	}
-	fprintf(out, "\nsummary: %u function%s, %u IOMMU group%s, %u bypass pair%s (%u crossing "
-		"VMs), %u redirected to the root complex, %u blocked\n", t->nfns,
-		t->nfns == 1 ? "" : "s", a->ngroups, a->ngroups == 1 ? "" : "s", a->nbypass,
-		a->nbypass == 1 ? "" : "s", ncross, a->nredirected, a->nblocked);
-	return ferror(out) ? -1 : 0;
-}
-
-/* ------------------------------------------------------------------ JSON -- */
-
-static void json_str(FILE *out, const char *s)
-{
-	fputc('"', out);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(out, "\\%c", *p);
-		else if (*p == '\n')
-			fputs("\\n", out);
-		else if (*p == '\t')
-			fputs("\\t", out);
-		else if (*p < 0x20 || *p == 0x7f)
-			fprintf(out, "\\u%04x", *p);
-		else
-			fputc(*p, out);
-	}
-	fputc('"', out);
-}
-
-static void json_vm(const struct audit *a, FILE *out, int vm)
-{
-	if (vm < 0)
-		fputs("null", out);
-	else
-		json_str(out, vm_name(a->sim, vm));
-}
-
-static void json_fn(const struct audit *a, FILE *out, unsigned i)
-{
-	const struct pcie_fn *f = a->topo->fns[i];
-	char bdf[16], acs[96];
-	fputs("    {\"bdf\": ", out);
-	json_str(out, pcie_bdf_str(f->rid, bdf, sizeof(bdf)));
-	fputs(", \"name\": ", out);
-	json_str(out, f->name);
-	fprintf(out, ", \"kind\": \"%s\", \"up\": ", kind_key(f->kind));
-	if (f->up)
-		json_str(out, pcie_bdf_str(f->up->rid, bdf, sizeof(bdf)));
-	else
-		fputs("null", out);
-	if (f->kind == PCIE_FN_ENDPOINT) {
-		fputs(", \"bus\": null, \"window\": null", out);
-	} else {
-		fprintf(out, ", \"bus\": [%u, %u], \"window\": ", f->sec, f->sub);
-		if (f->win_limit > f->win_base)
-			fprintf(out, "[\"0x%" PRIx64 "\", \"0x%" PRIx64 "\"]", f->win_base,
-				f->win_limit - 1);
-		else
-			fputs("null", out);
-	}
-	fputs(", \"bars\": [", out);
-	for (unsigned k = 0; k < f->nbars; k++)
-		fprintf(out, "%s{\"addr\": \"0x%" PRIx64 "\", \"size\": %" PRIu64 "}", k ? ", " : "",
-			f->bars[k].addr, f->bars[k].size);
-	fputs("], \"caps\": ", out);
-	json_str(out, pcie_caps_str(f->caps, acs, sizeof(acs)));
-	fputs(", \"acs\": ", out);
-	json_str(out, pcie_acs_str(&f->acs, f->has_acs, acs, sizeof(acs)));
-	/* Linux's pci_acs_enabled(REQ_ACS): what this function itself must have */
-	bool iso = is_port(f) ? audit_port_acs_enabled(f) :
-		   multi_function(f) ? audit_fn_acs_enabled(f) : true;
-	fprintf(out, ", \"acs_enabled\": %s, \"bme\": %s, \"vm\": ", iso ? "true" : "false",
-		f->bme ? "true" : "false");
-	json_vm(a, out, f->kind == PCIE_FN_ENDPOINT ? f->vm : -1);
-	fputs(", \"device\": ", out);
-	const struct pcie_node *dn = f->kind == PCIE_FN_ENDPOINT ? node_below(f->up) : NULL;
-	if (dn && dn->kind == PCIE_NODE_MFD)
-		json_str(out, dn->c->name);
-	else
-		fputs("null", out);
-	fputs(", \"group\": ", out);
-	if (a->group_of[i] >= 0)
-		fprintf(out, "%d", a->group_of[i]);
-	else
-		fputs("null", out);
-	fputc('}', out);
-}
-
-static void json_pairs(const struct audit *a, FILE *out, const struct audit_pair *v,
-		       unsigned n)
-{
-	char bdf[16], acs[96];
-	fputc('[', out);
-	for (unsigned i = 0; i < n; i++) {
-		const struct audit_pair *p = &v[i];
-		fputs(i ? ",\n    {\"from\": " : "\n    {\"from\": ", out);
-		json_str(out, p->from->name);
-		fputs(", \"to\": ", out);
-		json_str(out, p->to->name);
-		fputs(", \"from_bdf\": ", out);
-		json_str(out, pcie_bdf_str(p->from->rid, bdf, sizeof(bdf)));
-		fputs(", \"to_bdf\": ", out);
-		json_str(out, pcie_bdf_str(p->to->rid, bdf, sizeof(bdf)));
-		fputs(", \"via\": ", out);
-		json_str(out, p->via_name);
-		fputs(", \"acs\": ", out);
-		json_str(out, pcie_acs_str(&p->via->acs, p->via->has_acs, acs, sizeof(acs)));
-		if (p->verdict != XV_P2P)
-			fprintf(out, ", \"verdict\": \"%s\"", p->verdict == XV_BLOCK_CA ? "CA" : "UR");
-		fprintf(out, ", \"cross_vm\": %s, \"from_vm\": ", p->cross_vm ? "true" : "false");
-		json_vm(a, out, p->from->vm);
-		fputs(", \"to_vm\": ", out);
-		json_vm(a, out, p->to->vm);
-		fprintf(out, ", \"cross_group\": %s}", p->cross_group ? "true" : "false");
-	}
-	fputs(n ? "\n  ]" : "]", out);
-}
-
-int audit_print_json(const struct audit *a, const char *scenario, FILE *out)
-{
-	const struct pcie_topo *t = a->topo;
-	char bdf[16];
-	fputs("{\n  \"scenario\": ", out);
-	json_str(out, scenario ? scenario : "");
-	fputs(",\n  \"root_complex\": ", out);
-	json_str(out, t->rc->c->name);
-	fprintf(out, ",\n  \"mmio\": [\"0x%" PRIx64 "\", \"0x%" PRIx64 "\"],\n  \"functions\": [",
-		t->mmio_base, t->mmio_limit - 1);
-	for (unsigned i = 0; i < t->nfns; i++) {
-		fputs(i ? ",\n" : "\n", out);
-		json_fn(a, out, i);
-	}
-	fputs(t->nfns ? "\n  ],\n  \"groups\": [" : "],\n  \"groups\": [", out);
-	for (unsigned g = 0; g < a->ngroups; g++) {
-		const struct audit_group *gr = &a->groups[g];
-		fprintf(out, "%s    {\"id\": %u, \"members\": [", g ? ",\n" : "\n", gr->id);
-		for (unsigned k = 0; k < gr->nmembers; k++) {
-			fputs(k ? ", " : "", out);
-			json_str(out, pcie_bdf_str(gr->members[k]->rid, bdf, sizeof(bdf)));
-		}
-		fputs("], \"names\": [", out);
-		for (unsigned k = 0; k < gr->nmembers; k++) {
-			fputs(k ? ", " : "", out);
-			json_str(out, gr->members[k]->name);
-		}
-		fputs("], \"reason\": ", out);
-		if (gr->reason)
-			json_str(out, gr->reason);
-		else
-			fputs("null", out);
-		fputc('}', out);
-	}
-	fputs(a->ngroups ? "\n  ],\n  \"bypass\": " : "],\n  \"bypass\": ", out);
-	json_pairs(a, out, a->bypass, a->nbypass);
-	fputs(",\n  \"blocked\": ", out);
-	json_pairs(a, out, a->blocked, a->nblocked);
-	fprintf(out, ",\n  \"redirected\": %u\n}\n", a->nredirected);
-	return ferror(out) ? -1 : 0;
 }

@@ -85,6 +85,12 @@ struct audit {
 int audit_build(struct sim *s, enum audit_grouping g, struct audit **out, struct iov_err *e);
 void audit_free(struct audit *a);
 
+/* Shared by audit.c (analysis) and audit_print.c (reports). */
+bool audit_is_port(const struct pcie_fn *b);            /* root or switch downstream port */
+bool audit_multi_function(const struct pcie_fn *f);     /* its device has > 1 function */
+struct pcie_node *audit_node_below(const struct pcie_fn *b);   /* what hangs off bridge b */
+const char *audit_vm_name(const struct sim *s, int vm); /* "host" for -1 */
+
 /* Group of function f (an endpoint of a's topology), or -1. */
 int audit_group_of(const struct audit *a, const struct pcie_fn *f);
 

@@ -1,0 +1,309 @@
+/* audit_print.c - the audit as text (tree, groups, bypass pairs) and as JSON (docs/audit.md) */
+#include "audit.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim.h"
+#include "units.h"
+
+/* ------------------------------------------------------------------ text -- */
+
+static const char *kind_name(enum pcie_fn_kind k)
+{
+	switch (k) {
+	case PCIE_FN_ROOT_PORT:
+		return "root port";
+	case PCIE_FN_SWITCH_UP:
+		return "switch upstream port";
+	case PCIE_FN_SWITCH_DOWN:
+		return "switch downstream port";
+	default:
+		return "endpoint";
+	}
+}
+
+static const char *kind_key(enum pcie_fn_kind k)
+{
+	switch (k) {
+	case PCIE_FN_ROOT_PORT:
+		return "root_port";
+	case PCIE_FN_SWITCH_UP:
+		return "switch_up";
+	case PCIE_FN_SWITCH_DOWN:
+		return "switch_down";
+	default:
+		return "endpoint";
+	}
+}
+
+static void text_fn(const struct audit *a, FILE *out, const struct pcie_fn *f, int depth)
+{
+	char bdf[16], acs[96], sz[32];
+	fprintf(out, "%*s%s %s: %s", 2 * depth, "", pcie_bdf_str(f->rid, bdf, sizeof(bdf)),
+		f->name, kind_name(f->kind));
+	if (f->kind == PCIE_FN_ENDPOINT) {
+		if (audit_multi_function(f))
+			fprintf(out, " (function %u)", f->fn_no);
+		fprintf(out, ", %s", audit_vm_name(a->sim, f->vm));
+	} else {
+		fprintf(out, ", bus [%02x-%02x]", f->sec, f->sub);
+		if (f->win_limit > f->win_base)
+			fprintf(out, ", window 0x%" PRIx64 "-0x%" PRIx64, f->win_base,
+				f->win_limit - 1);
+		else
+			fputs(", no window", out);
+	}
+	for (unsigned k = 0; k < f->nbars; k++)
+		fprintf(out, ", BAR%u 0x%" PRIx64 " (%s)", k, f->bars[k].addr,
+			units_fmt_size(f->bars[k].size, sz, sizeof(sz)));
+	fprintf(out, ", ACS %s", pcie_acs_str(&f->acs, f->has_acs, acs, sizeof(acs)));
+	if (audit_is_port(f) && !audit_port_acs_enabled(f))
+		fputs(" (not isolating)", out);
+	if (f->kind == PCIE_FN_ENDPOINT && audit_multi_function(f) && !audit_fn_acs_enabled(f))
+		fputs(" (no RR CR)", out);
+	if (!f->bme)
+		fputs(", BME off (no DMA)", out);
+	fprintf(out, ", caps %s", pcie_caps_str(f->caps, acs, sizeof(acs)));
+	fputc('\n', out);
+}
+
+static void text_below(const struct audit *a, FILE *out, struct port *p, int depth)
+{
+	struct pcie_node *n = pcie_node_beyond(p, NULL);
+	if (!n) {
+		fprintf(out, "%*s(nothing attached)\n", 2 * depth, "");
+		return;
+	}
+	switch (n->kind) {
+	case PCIE_NODE_SWITCH:
+		text_fn(a, out, n->self, depth);
+		for (unsigned j = 0; j < n->ndown; j++) {
+			text_fn(a, out, n->down_fn[j], depth + 1);
+			text_below(a, out, n->down[j], depth + 2);
+		}
+		break;
+	case PCIE_NODE_MFD: {
+		const struct pcie_fn *f0 = n->dev.nfns ? n->dev.fns[0] : NULL;
+		if (f0)
+			fprintf(out, "%*s%02x:%02x.* %s: multi-function device, %u function%s\n",
+				2 * depth, "", f0->rid >> 8, (f0->rid >> 3) & 31, n->c->name,
+				n->dev.nfns, n->dev.nfns == 1 ? "" : "s");
+		else
+			fprintf(out, "%*s%s: multi-function device, no functions attached\n",
+				2 * depth, "", n->c->name);
+		for (unsigned j = 0; j < n->ndown; j++)
+			if (n->down_fn[j])
+				text_fn(a, out, n->down_fn[j], depth + 1);
+		break;
+	}
+	case PCIE_NODE_ENDPOINT:
+		text_fn(a, out, n->self, depth);
+		break;
+	default:
+		fprintf(out, "%*s%s: (not a device)\n", 2 * depth, "", n->c->name);
+		break;
+	}
+}
+
+static void text_pair(const struct audit *a, FILE *out, const struct audit_pair *p)
+{
+	char acs[96];
+	fprintf(out, "  %s -> %s via %s (ACS %s", p->from->name, p->to->name, p->via_name,
+		pcie_acs_str(&p->via->acs, p->via->has_acs, acs, sizeof(acs)));
+	if (p->via->kind == PCIE_FN_ENDPOINT)
+		fprintf(out, " of %s", p->via->name);
+	fputc(')', out);
+	if (p->verdict == XV_BLOCK_UR || p->verdict == XV_BLOCK_CA)
+		fprintf(out, ": blocked (%s)", p->verdict == XV_BLOCK_CA ? "CA" : "UR");
+	if (p->cross_vm)
+		fprintf(out, "%s crosses VMs: %s -> %s", p->verdict == XV_P2P ? ":" : ",",
+			audit_vm_name(a->sim, p->from->vm), audit_vm_name(a->sim, p->to->vm));
+	if (p->cross_group && p->verdict == XV_P2P)
+		fprintf(out, "%s crosses IOMMU groups %d -> %d", p->cross_vm ? "," : ":",
+			audit_group_of(a, p->from), audit_group_of(a, p->to));
+	fputc('\n', out);
+}
+
+int audit_print_text(const struct audit *a, FILE *out)
+{
+	const struct pcie_topo *t = a->topo;
+	const struct pcie_node *rc = t->rc;
+	char bdf[16];
+	fprintf(out, "PCIe hierarchy: root complex %s, MMIO 0x%" PRIx64 "-0x%" PRIx64 "\n",
+		rc->c->name, t->mmio_base, t->mmio_limit - 1);
+	for (unsigned i = 0; i < rc->ndown; i++) {
+		text_fn(a, out, rc->down_fn[i], 1);
+		text_below(a, out, rc->down[i], 2);
+	}
+
+	fputs("\nIOMMU groups (ACS SV RR CR UF on every port up to the root complex; "
+	      "docs/audit.md)\n", out);
+	if (!a->ngroups)
+		fputs("  (no endpoint functions)\n", out);
+	for (unsigned g = 0; g < a->ngroups; g++) {
+		const struct audit_group *gr = &a->groups[g];
+		fprintf(out, "  group %u:", gr->id);
+		for (unsigned k = 0; k < gr->nmembers; k++)
+			fprintf(out, "%s %s %s", k ? "," : "",
+				pcie_bdf_str(gr->members[k]->rid, bdf, sizeof(bdf)),
+				gr->members[k]->name);
+		fputc('\n', out);
+		if (gr->reason)
+			fprintf(out, "    why: %s\n", gr->reason);
+	}
+
+	fputs("\nBypass pairs (a read of the peer's BAR does not pass the root complex, so no "
+	      "IOMMU checks it)\n", out);
+	if (!a->nbypass)
+		fputs("  (none)\n", out);
+	unsigned ncross = 0;
+	for (unsigned i = 0; i < a->nbypass; i++) {
+		text_pair(a, out, &a->bypass[i]);
+		ncross += a->bypass[i].cross_vm;
+	}
+	if (a->nblocked) {
+		fputs("\nBlocked below the root complex by ACS\n", out);
+		for (unsigned i = 0; i < a->nblocked; i++)
+			text_pair(a, out, &a->blocked[i]);
+	}
+	fprintf(out, "\nsummary: %u function%s, %u IOMMU group%s, %u bypass pair%s (%u crossing "
+		"VMs), %u redirected to the root complex, %u blocked\n", t->nfns,
+		t->nfns == 1 ? "" : "s", a->ngroups, a->ngroups == 1 ? "" : "s", a->nbypass,
+		a->nbypass == 1 ? "" : "s", ncross, a->nredirected, a->nblocked);
+	return ferror(out) ? -1 : 0;
+}
+
+/* ------------------------------------------------------------------ JSON -- */
+
+static void json_vm(const struct audit *a, FILE *out, int vm)
+{
+	if (vm < 0)
+		fputs("null", out);
+	else
+		json_write_string(out, audit_vm_name(a->sim, vm));
+}
+
+static void json_fn(const struct audit *a, FILE *out, unsigned i)
+{
+	const struct pcie_fn *f = a->topo->fns[i];
+	char bdf[16], acs[96];
+	fputs("    {\"bdf\": ", out);
+	json_write_string(out, pcie_bdf_str(f->rid, bdf, sizeof(bdf)));
+	fputs(", \"name\": ", out);
+	json_write_string(out, f->name);
+	fprintf(out, ", \"kind\": \"%s\", \"up\": ", kind_key(f->kind));
+	if (f->up)
+		json_write_string(out, pcie_bdf_str(f->up->rid, bdf, sizeof(bdf)));
+	else
+		fputs("null", out);
+	if (f->kind == PCIE_FN_ENDPOINT) {
+		fputs(", \"bus\": null, \"window\": null", out);
+	} else {
+		fprintf(out, ", \"bus\": [%u, %u], \"window\": ", f->sec, f->sub);
+		if (f->win_limit > f->win_base)
+			fprintf(out, "[\"0x%" PRIx64 "\", \"0x%" PRIx64 "\"]", f->win_base,
+				f->win_limit - 1);
+		else
+			fputs("null", out);
+	}
+	fputs(", \"bars\": [", out);
+	for (unsigned k = 0; k < f->nbars; k++)
+		fprintf(out, "%s{\"addr\": \"0x%" PRIx64 "\", \"size\": %" PRIu64 "}", k ? ", " : "",
+			f->bars[k].addr, f->bars[k].size);
+	fputs("], \"caps\": ", out);
+	json_write_string(out, pcie_caps_str(f->caps, acs, sizeof(acs)));
+	fputs(", \"acs\": ", out);
+	json_write_string(out, pcie_acs_str(&f->acs, f->has_acs, acs, sizeof(acs)));
+	/* Linux's pci_acs_enabled(REQ_ACS): what this function itself must have */
+	bool iso = audit_is_port(f) ? audit_port_acs_enabled(f) :
+		   audit_multi_function(f) ? audit_fn_acs_enabled(f) : true;
+	fprintf(out, ", \"acs_enabled\": %s, \"bme\": %s, \"vm\": ", iso ? "true" : "false",
+		f->bme ? "true" : "false");
+	json_vm(a, out, f->kind == PCIE_FN_ENDPOINT ? f->vm : -1);
+	fputs(", \"device\": ", out);
+	const struct pcie_node *dn = f->kind == PCIE_FN_ENDPOINT ? audit_node_below(f->up) : NULL;
+	if (dn && dn->kind == PCIE_NODE_MFD)
+		json_write_string(out, dn->c->name);
+	else
+		fputs("null", out);
+	fputs(", \"group\": ", out);
+	if (a->group_of[i] >= 0)
+		fprintf(out, "%d", a->group_of[i]);
+	else
+		fputs("null", out);
+	fputc('}', out);
+}
+
+static void json_pairs(const struct audit *a, FILE *out, const struct audit_pair *v,
+		       unsigned n)
+{
+	char bdf[16], acs[96];
+	fputc('[', out);
+	for (unsigned i = 0; i < n; i++) {
+		const struct audit_pair *p = &v[i];
+		fputs(i ? ",\n    {\"from\": " : "\n    {\"from\": ", out);
+		json_write_string(out, p->from->name);
+		fputs(", \"to\": ", out);
+		json_write_string(out, p->to->name);
+		fputs(", \"from_bdf\": ", out);
+		json_write_string(out, pcie_bdf_str(p->from->rid, bdf, sizeof(bdf)));
+		fputs(", \"to_bdf\": ", out);
+		json_write_string(out, pcie_bdf_str(p->to->rid, bdf, sizeof(bdf)));
+		fputs(", \"via\": ", out);
+		json_write_string(out, p->via_name);
+		fputs(", \"acs\": ", out);
+		json_write_string(out, pcie_acs_str(&p->via->acs, p->via->has_acs, acs, sizeof(acs)));
+		if (p->verdict != XV_P2P)
+			fprintf(out, ", \"verdict\": \"%s\"", p->verdict == XV_BLOCK_CA ? "CA" : "UR");
+		fprintf(out, ", \"cross_vm\": %s, \"from_vm\": ", p->cross_vm ? "true" : "false");
+		json_vm(a, out, p->from->vm);
+		fputs(", \"to_vm\": ", out);
+		json_vm(a, out, p->to->vm);
+		fprintf(out, ", \"cross_group\": %s}", p->cross_group ? "true" : "false");
+	}
+	fputs(n ? "\n  ]" : "]", out);
+}
+
+int audit_print_json(const struct audit *a, const char *scenario, FILE *out)
+{
+	const struct pcie_topo *t = a->topo;
+	char bdf[16];
+	fputs("{\n  \"scenario\": ", out);
+	json_write_string(out, scenario ? scenario : "");
+	fputs(",\n  \"root_complex\": ", out);
+	json_write_string(out, t->rc->c->name);
+	fprintf(out, ",\n  \"mmio\": [\"0x%" PRIx64 "\", \"0x%" PRIx64 "\"],\n  \"functions\": [",
+		t->mmio_base, t->mmio_limit - 1);
+	for (unsigned i = 0; i < t->nfns; i++) {
+		fputs(i ? ",\n" : "\n", out);
+		json_fn(a, out, i);
+	}
+	fputs(t->nfns ? "\n  ],\n  \"groups\": [" : "],\n  \"groups\": [", out);
+	for (unsigned g = 0; g < a->ngroups; g++) {
+		const struct audit_group *gr = &a->groups[g];
+		fprintf(out, "%s    {\"id\": %u, \"members\": [", g ? ",\n" : "\n", gr->id);
+		for (unsigned k = 0; k < gr->nmembers; k++) {
+			fputs(k ? ", " : "", out);
+			json_write_string(out, pcie_bdf_str(gr->members[k]->rid, bdf, sizeof(bdf)));
+		}
+		fputs("], \"names\": [", out);
+		for (unsigned k = 0; k < gr->nmembers; k++) {
+			fputs(k ? ", " : "", out);
+			json_write_string(out, gr->members[k]->name);
+		}
+		fputs("], \"reason\": ", out);
+		if (gr->reason)
+			json_write_string(out, gr->reason);
+		else
+			fputs("null", out);
+		fputc('}', out);
+	}
+	fputs(a->ngroups ? "\n  ],\n  \"bypass\": " : "],\n  \"bypass\": ", out);
+	json_pairs(a, out, a->bypass, a->nbypass);
+	fputs(",\n  \"blocked\": ", out);
+	json_pairs(a, out, a->blocked, a->nblocked);
+	fprintf(out, ",\n  \"redirected\": %u\n}\n", a->nredirected);
+	return ferror(out) ? -1 : 0;
+}
