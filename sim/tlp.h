@@ -80,7 +80,13 @@ static inline void tlp_stamp(struct tlp *t, uint16_t stage, sim_time_t now)
 		t->stamps_overflow = true;
 }
 
-const char *tlp_type_name(enum tlp_type t);     /* "MRd", "MWr", "CplD", "Cpl", "Msg" */
+const char *tlp_type_name(enum tlp_type t);
+
+/* Completions are routed by ID (the requester ID they carry), the rest by address. */
+static inline bool tlp_is_cpl(const struct tlp *t)
+{
+	return t->type == TLP_CPLD || t->type == TLP_CPL;
+}     /* "MRd", "MWr", "CplD", "Cpl", "Msg" */
 
 /* Pool. Grows in chunks (never shrinks while alive); objects are reset on alloc. */
 struct tlp_pool;

@@ -400,7 +400,7 @@ static bool dma_up_recv(struct port *p, struct tlp *t)
 	struct sim *s = d->c.sim;
 	sim_time_t now = sim_now(s->k);
 
-	if (t->type != TLP_CPLD && t->type != TLP_CPL) {
+	if (!tlp_is_cpl(t)) {
 		pcie_ep_request(&d->ep, t);     /* MMIO or a peer's DMA to our BARs */
 		return true;
 	}

@@ -24,7 +24,7 @@
 enum xbar_verdict acs_decide(const struct pcie_fn *port, bool has, const struct pcie_acs *a,
 			     const struct tlp *t, unsigned in_idx, int target, bool *up)
 {
-	bool cpl = t->type == TLP_CPLD || t->type == TLP_CPL;
+	bool cpl = tlp_is_cpl(t);
 	bool translated = (t->attrs & TRACE_F_TRANSLATED) != 0;
 	*up = false;
 	if (has && !cpl) {

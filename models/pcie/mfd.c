@@ -54,7 +54,7 @@ struct pcie_mfd {
 /* Function (port index) that a TLP is for: by BAR or by routing ID; -1 = none. */
 static int mfd_target(const struct pcie_mfd *m, const struct tlp *t)
 {
-	bool cpl = t->type == TLP_CPLD || t->type == TLP_CPL;
+	bool cpl = tlp_is_cpl(t);
 	for (unsigned j = 0; j < m->node.ndown; j++) {
 		const struct pcie_fn *f = m->node.down_fn[j];
 		if (!f)
@@ -80,12 +80,14 @@ static int mfd_route(struct xbar *x, unsigned in, struct tlp *t, enum xbar_verdi
 		return j < 0 ? -1 : j + 1;
 	}
 	const struct pcie_fn *f = m->node.down_fn[in - 1];
-	if (!f || (unsigned)j == in - 1)
-		j = -1;                 /* its own BAR, or an unenumerated function: up */
+	if (!f) {                       /* nothing enumerated on that port: up */
+		*v = XV_FORWARD;
+		return 0;
+	}
+	if ((unsigned)j == in - 1)
+		j = -1;                 /* its own BAR: up */
 	bool up;
-	*v = f ? acs_decide(f, f->has_acs, &f->acs, t, in - 1, j, &up) : XV_FORWARD;
-	if (!f)
-		up = true;
+	*v = acs_decide(f, f->has_acs, &f->acs, t, in - 1, j, &up);
 	if (*v == XV_BLOCK_UR || *v == XV_BLOCK_CA)
 		return -1;
 	return up ? 0 : j + 1;

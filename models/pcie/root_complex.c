@@ -92,8 +92,6 @@ struct pcie_topo *pcie_rc_topo(struct pcie_node *rc)
 	return &container_of(rc->c, struct root_complex, c)->topo;
 }
 
-static bool rc_is_cpl(const struct tlp *t) { return t->type == TLP_CPLD || t->type == TLP_CPL; }
-
 /* After translation: to a peer below a root port, or to memory. */
 static int rc_route_request(struct root_complex *rc, unsigned in, struct tlp *t,
 			    enum xbar_verdict *v)
@@ -122,7 +120,7 @@ static int rc_route(struct xbar *x, unsigned in, struct tlp *t, enum xbar_verdic
 		*v = XV_PENDING;
 		return -1;
 	}
-	if (in == rc->mem || rc_is_cpl(t)) {
+	if (in == rc->mem || tlp_is_cpl(t)) {
 		int j = pcie_route_down(&rc->node, t);
 		if (j < 0 || (in != rc->mem && (unsigned)j != in && !rc->p.p2p)) {
 			*v = XV_BLOCK_UR;       /* completion for nobody (or across): dropped */
@@ -196,8 +194,6 @@ static bool rc_queue(struct xbar *x, unsigned out, struct tlp *t, sim_time_t due
 {
 	struct root_complex *rc = x->owner;
 	struct sim *s = x->c->sim;
-	if (out == rc->mem && t->internal)
-		return false;           /* rc_mem_read queues its own reads directly */
 	if (out == rc->mem) {
 		iso_reached_memory(s, t);
 		(*rc->st_mem_reqs)++;

@@ -72,7 +72,6 @@ static int sw_route(struct xbar *x, unsigned in, struct tlp *t, enum xbar_verdic
 {
 	struct pcie_switch *sw = x->owner;
 	int j = pcie_route_down(&sw->node, t);
-	bool cpl = t->type == TLP_CPLD || t->type == TLP_CPL;
 	if (in == 0) {
 		if (j < 0) {
 			*v = XV_BLOCK_UR;       /* nothing below holds it */
@@ -86,7 +85,6 @@ static int sw_route(struct xbar *x, unsigned in, struct tlp *t, enum xbar_verdic
 	*v = acs_decide(dp, dp->has_acs, &dp->acs, t, in - 1, j, &up);
 	if (*v == XV_BLOCK_UR || *v == XV_BLOCK_CA)
 		return -1;
-	(void)cpl;
 	return up ? 0 : j + 1;
 }
 

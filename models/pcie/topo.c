@@ -235,21 +235,15 @@ static int topo_add_fn(struct pcie_topo *t, struct pcie_fn *f, struct iov_err *e
 	return 0;
 }
 
-static int enum_err_loc(struct iov_err *e, const struct cfg_loc *l, const char *fmt,
-			const char *a, unsigned x, unsigned y)
-{
-	struct cfg_node n = { .kind = CFG_SCALAR, .loc = *l, .str = "" };
-	return cfg_err(e, &n, fmt, a, x, y);
-}
-
 static int enum_bus(struct enum_state *st, int pinned, const struct cfg_loc *loc, const char *who)
 {
 	unsigned want = st->next_bus + 1;
 	if (pinned >= 0) {
 		if ((unsigned)pinned < want)
-			return enum_err_loc(st->e, loc, "'%s' pins bus %u, but buses up to %u are "
-						  "already used by enumeration above or before it",
-					    who, (unsigned)pinned, st->next_bus);
+			return iov_err_at(st->e, IOV_BAD_INPUT, loc->file, loc->line, loc->col,
+					  "'%s' pins bus %u, but buses up to %u are already used by "
+					  "enumeration above or before it", who, (unsigned)pinned,
+					  st->next_bus);
 		want = (unsigned)pinned;
 	}
 	if (want > 255)
@@ -277,7 +271,6 @@ static int enum_device(struct enum_state *st, struct pcie_fn *bridge, struct pci
 						   "to a device function's 'up' port, not to '%s'",
 						   n->c->name, j, f->c->name);
 			f->self->fn_no = (uint8_t)j;
-			f->dev.up = bridge;
 			n->down_fn[j] = f->self;
 			d->fns[d->nfns++] = f->self;
 		}
@@ -454,8 +447,9 @@ static int collect_pinned(struct enum_state *st)
 				continue;
 			for (unsigned j = 0; j < st->npinned; j++)
 				if (overlaps(b->addr, b->size, st->pinned[j]->addr, st->pinned[j]->size))
-					return enum_err_loc(st->e, &b->loc, "pinned BAR of '%s' overlaps "
-							    "another pinned BAR%.0u%.0u", f->name, 0, 0);
+					return iov_err_at(st->e, IOV_BAD_INPUT, b->loc.file,
+							  b->loc.line, b->loc.col, "pinned BAR of '%s' "
+							  "overlaps another pinned BAR", f->name);
 			if (st->npinned == st->pinned_cap) {
 				unsigned cap = st->pinned_cap ? st->pinned_cap * 2 : 8;
 				struct pcie_bar **np = realloc(st->pinned, cap * sizeof(*np));
@@ -560,14 +554,9 @@ struct pcie_topo *pcie_topo_of(struct sim *s)
 
 /* ------------------------------------------------------------- routing -- */
 
-static bool tlp_id_routed(const struct tlp *t)
-{
-	return t->type == TLP_CPLD || t->type == TLP_CPL;
-}
-
 int pcie_route_down(const struct pcie_node *n, const struct tlp *t)
 {
-	bool id = tlp_id_routed(t);
+	bool id = tlp_is_cpl(t);
 	for (unsigned j = 0; j < n->ndown; j++) {
 		const struct pcie_fn *b = n->down_fn[j];
 		if (id ? pcie_in_buses(b, t->rid) : pcie_in_window(b, t->addr))
