@@ -102,10 +102,10 @@ struct iommu_req {
 	struct dmar_xlate x;
 	unsigned next, end;             /* reads of x.reads still to replay: [next, end) */
 	bool ctx_phase;                 /* replaying root/context reads */
-	bool walking;                   /* holds a walker */
 	sim_time_t t_start, t_walk;
 	struct iommu_req *next_free;
-	struct iommu_req *next_wait;
+	struct iommu_req *next_wait;    /* in the queue for a walker */
+	struct iommu *m;                /* owner, for the events */
 };
 
 struct iommu {
@@ -209,9 +209,7 @@ static void iommu_finish(struct iommu *m, struct iommu_req *r)
 static void iommu_finish_event(void *arg)
 {
 	struct iommu_req *r = arg;
-	struct iommu *m = (struct iommu *)(void *)r->next_wait;   /* set by iommu_finish_at */
-	r->next_wait = NULL;
-	iommu_finish(m, r);
+	iommu_finish(r->m, r);
 }
 
 static void iommu_finish_at(struct iommu *m, struct iommu_req *r, sim_time_t delay)
@@ -220,7 +218,6 @@ static void iommu_finish_at(struct iommu *m, struct iommu_req *r, sim_time_t del
 		iommu_finish(m, r);
 		return;
 	}
-	r->next_wait = (struct iommu_req *)(void *)m;
 	sim_schedule(m->c.sim->k, delay, iommu_finish_event, r);
 }
 
@@ -240,6 +237,14 @@ static void iommu_fill_caches(struct iommu *m, struct iommu_req *r)
 	}
 }
 
+/* r takes a walker and starts reading. */
+static void iommu_start_walk(struct iommu *m, struct iommu_req *r)
+{
+	m->walkers_busy++;
+	r->t_walk = sim_now(m->c.sim->k);
+	iommu_issue_read(m, r);
+}
+
 static void iommu_walk_done(struct iommu *m, struct iommu_req *r)
 {
 	struct sim *s = m->c.sim;
@@ -254,10 +259,7 @@ static void iommu_walk_done(struct iommu *m, struct iommu_req *r)
 		if (!m->wait_head)
 			m->wait_tail = NULL;
 		n->next_wait = NULL;
-		m->walkers_busy++;
-		n->walking = true;
-		n->t_walk = sim_now(s->k);
-		iommu_issue_read(m, n);
+		iommu_start_walk(m, n);
 	}
 	iommu_finish(m, r);
 }
@@ -310,12 +312,13 @@ static unsigned iommu_walk_start(struct iommu *m, struct iommu_req *r)
 /* Context known (cached or read): IOTLB, then maybe a walk. */
 static void iommu_after_ctx(struct iommu *m, struct iommu_req *r)
 {
-	struct sim *s = m->c.sim;
 	const struct dmar_xlate *x = &r->x;
 	r->ctx_phase = false;
-	if (x->fault != DMAR_OK && (x->nreads <= 2 || x->reads[x->nreads - 1].kind !=
+	if (x->fault != DMAR_OK && (!x->nreads || x->reads[x->nreads - 1].kind !=
 				    DMAR_READ_PAGING)) {
-		iommu_finish(m, r);             /* context fault: no IOTLB, no walk */
+		/* Decided before any paging entry: a context fault, or an address
+		 * beyond the width (no IOTLB entry can hold it): no lookup, no walk. */
+		iommu_finish(m, r);
 		return;
 	}
 	if (x->pass_through) {
@@ -323,26 +326,16 @@ static void iommu_after_ctx(struct iommu *m, struct iommu_req *r)
 		iommu_finish(m, r);
 		return;
 	}
-	if (x->fault == DMAR_OK || x->fault == DMAR_FAULT_NO_READ ||
-	    x->fault == DMAR_FAULT_NO_WRITE || x->fault == DMAR_FAULT_PTE_READ ||
-	    x->fault == DMAR_FAULT_ADDR_WIDTH) {
-		struct iotlb_result res;
-		bool hit = iotlb_lookup(m->tlb, x->ce.did, IOTLB_NO_PASID, x->iova, &res);
-		sim_time_t lat = m->p.iotlb_latency * (res.steps ? res.steps : 1);
-		if (hit) {
-			/* The cached entry decides (a stale one still translates). */
-			r->x.pa = res.hpa;
-			bool allowed = (res.perms & (x->is_write ? IOTLB_PERM_W : IOTLB_PERM_R)) != 0;
-			r->x.fault = allowed ? DMAR_OK :
-				     x->is_write ? DMAR_FAULT_NO_WRITE : DMAR_FAULT_NO_READ;
-			r->x.report = true;
-			iommu_finish_at(m, r, lat);
-			return;
-		}
-		if (x->fault == DMAR_FAULT_ADDR_WIDTH) {        /* no entry is read */
-			iommu_finish_at(m, r, lat);
-			return;
-		}
+	struct iotlb_result res;
+	if (iotlb_lookup(m->tlb, x->ce.did, IOTLB_NO_PASID, x->iova, &res)) {
+		/* The cached entry decides (a stale one still translates). */
+		r->x.pa = res.hpa;
+		bool allowed = (res.perms & (x->is_write ? IOTLB_PERM_W : IOTLB_PERM_R)) != 0;
+		r->x.fault = allowed ? DMAR_OK : x->is_write ? DMAR_FAULT_NO_WRITE
+							     : DMAR_FAULT_NO_READ;
+		r->x.report = true;
+		iommu_finish_at(m, r, m->p.iotlb_latency * (res.steps ? res.steps : 1));
+		return;
 	}
 	(*m->st_walks)++;
 	r->next = iommu_walk_start(m, r);
@@ -357,18 +350,13 @@ static void iommu_after_ctx(struct iommu *m, struct iommu_req *r)
 		m->wait_tail = r;
 		return;
 	}
-	m->walkers_busy++;
-	r->walking = true;
-	r->t_walk = sim_now(s->k);
-	iommu_issue_read(m, r);
+	iommu_start_walk(m, r);
 }
 
 static void iommu_ctx_event(void *arg)
 {
 	struct iommu_req *r = arg;
-	struct iommu *m = (struct iommu *)(void *)r->next_wait;
-	r->next_wait = NULL;
-	iommu_after_ctx(m, r);
+	iommu_after_ctx(r->m, r);
 }
 
 static void iommu_translate(void *ctx, struct component *rc, unsigned port, struct tlp *t)
@@ -384,6 +372,7 @@ static void iommu_translate(void *ctx, struct component *rc, unsigned port, stru
 	}
 	memset(r, 0, sizeof(*r));
 	r->t = t;
+	r->m = m;
 	r->port = port;
 	r->t_start = sim_now(s->k);
 	bool is_write = t->type == TLP_MWR;
@@ -414,7 +403,6 @@ static void iommu_translate(void *ctx, struct component *rc, unsigned port, stru
 		sim_time_t lat = m->p.ctx_latency;
 		if (lat) {
 			/* after the context lookup time, on to the IOTLB */
-			r->next_wait = (struct iommu_req *)(void *)m;
 			sim_schedule(s->k, lat, iommu_ctx_event, r);
 			return;
 		}
