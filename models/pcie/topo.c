@@ -37,9 +37,9 @@ static int acs_bit_index(const char *s)
 
 static int acs_bad(struct iov_err *e, const struct cfg_node *n, const char *what)
 {
-	return cfg_err(e, n, "%s; acs is 'none', 'all' (SV TB RR CR UF DT, no egress control), a "
+	return cfg_err(e, n, "%s '%s'; acs is 'none', 'all' (SV TB RR CR UF DT, no egress control), a "
 			     "list of bits [sv, tb, rr, cr, uf, ec, dt] or a map {rr: true, ..., "
-			     "ec_vector: 0x2}", what);
+			     "ec_vector: 0x2}", what, n->kind == CFG_SCALAR ? n->str : "?");
 }
 
 int pcie_acs_parse(const struct cfg_node *n, bool *has, struct pcie_acs *acs, struct iov_err *e)
