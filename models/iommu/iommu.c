@@ -47,7 +47,8 @@ struct iommu_params {
 	int superpages;
 	int host;
 	uint64_t walkers;
-	sim_time_t iotlb_latency, pwc_latency, ctx_latency;
+	uint64_t queue;
+	sim_time_t iotlb_latency, pwc_latency, ctx_latency, table_read_latency;
 	uint64_t table_base, table_size;
 	uint64_t fault_log;
 	struct iotlb_params iotlb;
@@ -70,12 +71,18 @@ static const struct param_desc iommu_param_desc[] = {
 	  "devices in no VM: pass_through (identity, no walk) or blocked (no context entry)" },
 	{ "walkers", PARAM_U64, IP(walkers), "4", 1, 1024, NULL,
 	  "page walks in progress at once; more misses queue" },
+	{ "queue", PARAM_U64, IP(queue), "64", 0, 1 << 20, NULL,
+	  "requests in translation at once (looking up, walking or waiting for a walker); "
+	  "more are refused at the root port (backpressure to the link); 0 = unlimited" },
 	{ "iotlb_latency", PARAM_TIME, IP(iotlb_latency), "2ns", 0, 1e9, NULL,
 	  "time per IOTLB probe round" },
 	{ "pwc_latency", PARAM_TIME, IP(pwc_latency), "2ns", 0, 1e9, NULL,
 	  "time to probe the walk caches before a walk" },
 	{ "ctx_latency", PARAM_TIME, IP(ctx_latency), "2ns", 0, 1e9, NULL,
 	  "time of a context-cache lookup" },
+	{ "table_read_latency", PARAM_TIME, IP(table_read_latency), "0ns", 0, 1e9, NULL,
+	  "the IOMMU's own path to the memory system, added to every root, context and paging "
+	  "entry read on top of the memory model's latency" },
 	{ "table_base", PARAM_SIZE, IP(table_base), "0x3f000000", 0, 0, NULL,
 	  "host-physical region holding root, context and page tables" },
 	{ "table_size", PARAM_SIZE, IP(table_size), "64MiB", 1 << 16, 0x1p40, NULL,
@@ -105,8 +112,15 @@ struct iommu_req {
 	sim_time_t t_start, t_walk;
 	struct iommu_req *next_free;
 	struct iommu_req *next_wait;    /* in the queue for a walker */
+	struct iommu_req *next_open;    /* chain of open walks in the same hash bucket */
+	struct iommu_req *merged;       /* misses on the same page waiting for this walk */
 	struct iommu *m;                /* owner, for the events */
 };
+
+/* Open walks (walking or waiting for a walker) by (domain, 4 KiB page): a
+ * miss on a page already being walked waits for that walk instead of
+ * starting its own (misses under a miss, like a cache's MSHRs). */
+#define IOMMU_OPEN_BUCKETS 1024u
 
 struct iommu {
 	struct component c;
@@ -127,11 +141,12 @@ struct iommu {
 	size_t nchunks;
 	struct iommu_req *wait_head, *wait_tail;
 	uint64_t walkers_busy;
+	struct iommu_req *open[IOMMU_OPEN_BUCKETS];
 
 	uint64_t faults_logged;
 	uint64_t *st_walks, *st_walk_reads, *st_ctx_reads;
 	uint64_t *st_ctx_hits, *st_ctx_misses, *st_faults, *st_fault[DMAR_FAULT_MAX + 1];
-	uint64_t *st_fault_overflow, *st_walker_waits, *st_pass_through;
+	uint64_t *st_fault_overflow, *st_walker_waits, *st_pass_through, *st_merged;
 	double *st_hit_rate;
 	struct hist *st_walk_ns, *st_xlate_ns;
 };
@@ -237,6 +252,37 @@ static void iommu_fill_caches(struct iommu *m, struct iommu_req *r)
 	}
 }
 
+static unsigned open_bucket(uint16_t did, uint64_t iova)
+{
+	uint64_t k = ((uint64_t)did << 48) ^ (iova >> 12);
+	k *= 0x9e3779b97f4a7c15ull;
+	return (unsigned)(k >> 54) & (IOMMU_OPEN_BUCKETS - 1);
+}
+
+static struct iommu_req *open_find(struct iommu *m, uint16_t did, uint64_t iova)
+{
+	for (struct iommu_req *o = m->open[open_bucket(did, iova)]; o; o = o->next_open)
+		if (o->x.ce.did == did && (o->x.iova >> 12) == (iova >> 12))
+			return o;
+	return NULL;
+}
+
+static void open_add(struct iommu *m, struct iommu_req *r)
+{
+	unsigned b = open_bucket(r->x.ce.did, r->x.iova);
+	r->next_open = m->open[b];
+	m->open[b] = r;
+}
+
+static void open_remove(struct iommu *m, struct iommu_req *r)
+{
+	struct iommu_req **pp = &m->open[open_bucket(r->x.ce.did, r->x.iova)];
+	while (*pp && *pp != r)
+		pp = &(*pp)->next_open;
+	if (*pp)
+		*pp = r->next_open;
+}
+
 /* r takes a walker and starts reading. */
 static void iommu_start_walk(struct iommu *m, struct iommu_req *r)
 {
@@ -251,6 +297,7 @@ static void iommu_walk_done(struct iommu *m, struct iommu_req *r)
 	hist_add(m->st_walk_ns, sim_now(s->k) - r->t_walk);
 	if (r->x.fault == DMAR_OK)
 		iommu_fill_caches(m, r);
+	open_remove(m, r);
 	m->walkers_busy--;
 	/* The walker takes the next waiting miss. */
 	if (m->wait_head) {
@@ -261,7 +308,24 @@ static void iommu_walk_done(struct iommu *m, struct iommu_req *r)
 		n->next_wait = NULL;
 		iommu_start_walk(m, n);
 	}
+	/* The misses that waited for this walk go on with it: each carries its
+	 * own outcome (fixed at its lookup) and is finished now. */
+	struct iommu_req *w = r->merged;
+	r->merged = NULL;
 	iommu_finish(m, r);
+	while (w) {
+		struct iommu_req *n = w->merged;
+		iommu_finish(m, w);
+		w = n;
+	}
+}
+
+/* The read has travelled the IOMMU's path to the memory system. */
+static void iommu_read_event(void *arg)
+{
+	struct iommu_req *r = arg;
+	const struct dmar_read *rd = &r->x.reads[r->next];
+	rc_mem_read(r->m->rc, rd->pa, rd->size, (uint64_t)(uintptr_t)r);
 }
 
 static void iommu_issue_read(struct iommu *m, struct iommu_req *r)
@@ -278,6 +342,10 @@ static void iommu_issue_read(struct iommu *m, struct iommu_req *r)
 		(*m->st_ctx_reads)++;
 	else
 		(*m->st_walk_reads)++;
+	if (m->p.table_read_latency) {
+		sim_schedule(m->c.sim->k, m->p.table_read_latency, iommu_read_event, r);
+		return;
+	}
 	rc_mem_read(m->rc, rd->pa, rd->size, (uint64_t)(uintptr_t)r);
 }
 
@@ -337,7 +405,15 @@ static void iommu_after_ctx(struct iommu *m, struct iommu_req *r)
 		iommu_finish_at(m, r, m->p.iotlb_latency * (res.steps ? res.steps : 1));
 		return;
 	}
+	struct iommu_req *o = open_find(m, x->ce.did, x->iova);
+	if (o) {
+		(*m->st_merged)++;
+		r->merged = o->merged;
+		o->merged = r;
+		return;
+	}
 	(*m->st_walks)++;
+	open_add(m, r);
 	r->next = iommu_walk_start(m, r);
 	r->end = x->nreads;
 	if (m->walkers_busy >= m->p.walkers) {
@@ -476,6 +552,7 @@ static int iommu_elaborate(struct component *c, struct iov_err *e)
 	if (!m->rc || rc_set_translator(m->rc, &iommu_xlate_ops, m))
 		return iov_err_set(e, IOV_BAD_INPUT, "%s: rc '%s' is not a pcie_root_complex of the "
 				   "scenario", c->name, m->p.rc);
+	rc_set_translator_slots(m->rc, m->p.queue);
 	return iommu_build_domains(m, e);
 }
 
@@ -521,6 +598,8 @@ static int iommu_stats(struct iommu *m, struct iov_err *e)
 	    !IOMMU_CTR(st_fault_overflow, "iommu.faults.log_overflow",
 		       "faults not recorded: the fault log was full") ||
 	    !IOMMU_CTR(st_walker_waits, "iommu.walker_waits", "misses that waited for a walker") ||
+	    !IOMMU_CTR(st_merged, "iommu.walks_merged", "misses that waited for a walk of the same "
+		       "page already under way instead of walking") ||
 	    !IOMMU_CTR(st_pass_through, "iommu.pass_through", "requests of pass-through contexts") ||
 	    !(m->st_hit_rate = stats_value(s->stats, "iommu.iotlb.hit_rate", "",
 					   "IOTLB hits / lookups", e)) ||

@@ -14,6 +14,11 @@
  *     from the component's own RNG stream), else latency (DRAM);
  *   - writes: llc_latency when llc_hit_ratio > 0 and write_allocate
  *     (DDIO-like), else latency;
+ *   - 'cache: cold' / 'cache: warm' force the ratio to 0 / 1 (pcie-bench's
+ *     Cold and HWarm states, so a scenario parameter can name them);
+ *   - a read or write inside the resident range (resident_base/size: data
+ *     known to stay in the LLC, such as the IOMMU's tables that its walkers
+ *     keep reading) always takes llc_latency, with no draw;
  *   plus remote_penalty when the address is in the remote range.
  * Data ready:
  *   - line_interval = 0 (default): edge(start + access + len / bandwidth), the
@@ -58,7 +63,12 @@ struct memory_params {
 	uint64_t remote_size;
 	sim_time_t remote_penalty;
 	uint64_t max_outstanding;
+	int cache;
+	uint64_t resident_base, resident_size;
 };
+
+enum { MEM_CACHE_RATIO = 0, MEM_CACHE_COLD, MEM_CACHE_WARM };
+static const char *const mem_cache_states[] = { "ratio", "cold", "warm", NULL };
 
 static const struct param_desc memory_param_desc[] = {
 	{ "latency", PARAM_TIME, offsetof(struct memory_params, latency), "80ns", 0, 1e12, NULL,
@@ -93,6 +103,14 @@ static const struct param_desc memory_param_desc[] = {
 	{ "max_outstanding", PARAM_U64, offsetof(struct memory_params, max_outstanding), "0", 0,
 	  1 << 20, NULL, "reads in service at once (start of service until the CplD left); more "
 	  "wait in the queue in order; 0 = unlimited" },
+	{ "cache", PARAM_ENUM, offsetof(struct memory_params, cache), "ratio", 0, 0,
+	  mem_cache_states, "state of the host caches for DMA data: ratio (llc_hit_ratio "
+	  "decides), cold (caches thrashed: ratio 0, pcie-bench Cold), warm (data warmed into "
+	  "the LLC: ratio 1, pcie-bench HWarm)" },
+	{ "resident_base", PARAM_SIZE, offsetof(struct memory_params, resident_base), "0", 0, 0,
+	  NULL, "first address of a range that always hits the LLC (e.g. IOMMU tables)" },
+	{ "resident_size", PARAM_SIZE, offsetof(struct memory_params, resident_size), "0", 0, 0,
+	  NULL, "bytes in that range; 0 = none" },
 	{ NULL, 0, 0, NULL, 0, 0, NULL, NULL },
 };
 
@@ -248,7 +266,12 @@ static sim_time_t mem_access_latency(struct memory *m, const struct tlp *t)
 {
 	sim_time_t lat = m->p.latency;
 	bool llc = m->p.llc_hit_ratio > 0;
-	if (t->type == TLP_MRD) {
+	if (m->p.resident_size && t->addr >= m->p.resident_base &&
+	    t->addr - m->p.resident_base < m->p.resident_size) {
+		lat = m->p.llc_latency;
+		if (t->type == TLP_MRD)
+			(*m->st_llc_hits)++;
+	} else if (t->type == TLP_MRD) {
 		if (llc && rng_unit(&m->rng) < m->p.llc_hit_ratio) {
 			lat = m->p.llc_latency;
 			(*m->st_llc_hits)++;
@@ -444,6 +467,10 @@ static struct component *mem_create(struct sim *s, const char *name, const void 
 		return NULL;
 	}
 	m->p = *(const struct memory_params *)params;
+	if (m->p.cache == MEM_CACHE_COLD)
+		m->p.llc_hit_ratio = 0;
+	else if (m->p.cache == MEM_CACHE_WARM)
+		m->p.llc_hit_ratio = 1;
 	component_init(&m->c, s, &model_memory, name, &m->p.clock);
 	m->armed = SIM_TIME_MAX;
 	rng_seed_named(&m->rng, s->seed, name);

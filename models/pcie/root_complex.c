@@ -84,6 +84,7 @@ struct root_complex {
 	unsigned mem;                   /* = N */
 	const struct rc_xlate_ops *xl;
 	void *xl_ctx;
+	uint64_t xl_slots, xl_busy;     /* requests the translator may hold at once (0: any) */
 	uint64_t *st_msis, *st_mem_reqs, *st_cpl_pieces, *st_p2p, *st_walk_reads;
 };
 
@@ -140,6 +141,11 @@ static int rc_route(struct xbar *x, unsigned in, struct tlp *t, enum xbar_verdic
 		return -1;
 	}
 	if (rc->xl) {
+		if (rc->xl_slots && rc->xl_busy >= rc->xl_slots) {
+			*v = XV_REFUSE;         /* held in the root port until a slot frees */
+			return -1;
+		}
+		rc->xl_busy++;
 		rc->xl->translate(rc->xl_ctx, &rc->c, in, t);
 		*v = XV_PENDING;
 		return -1;
@@ -186,6 +192,13 @@ void rc_xlate_done(struct component *c, unsigned port, struct tlp *t, bool ok)
 	enum xbar_verdict v = XV_BLOCK_UR;
 	int out = ok ? rc_route_request(rc, port, t, &v) : -1;
 	xbar_inject(&rc->x, port, out, v, t);
+	if (rc->xl_busy-- == rc->xl_slots && rc->xl_slots)
+		xbar_unblock(&rc->x);       /* a refused request may come in now */
+}
+
+void rc_set_translator_slots(struct component *c, uint64_t slots)
+{
+	container_of(c, struct root_complex, c)->xl_slots = slots;
 }
 
 /* A CplD going down: split it at MPS (or RCB); piece k leaves when the

@@ -29,6 +29,11 @@ struct rc_xlate_ops {
  * component). Returns -1 if rc is not one. */
 int rc_set_translator(struct component *rc, const struct rc_xlate_ops *ops, void *ctx);
 
+/* At most 'slots' requests inside the translator at once (0: no limit); more
+ * are refused at the root port like a full queue, so backpressure reaches the
+ * link, and retried when one is done. */
+void rc_set_translator_slots(struct component *rc, uint64_t slots);
+
 /* Read 'len' bytes of host memory for the translator (a page-walk or
  * context-entry read): it goes to memory like any request, through the memory
  * model's queue and latency, and read_done(cookie) is called when the data is

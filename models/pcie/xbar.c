@@ -59,6 +59,11 @@ static void xbar_unblock_all(struct xbar *x)
 		port_unblock(&x->ports[i].port);
 }
 
+void xbar_unblock(struct xbar *x)
+{
+	xbar_unblock_all(x);
+}
+
 static void xbar_send(struct xbar_port *xp)
 {
 	if (!xp->port.peer) {           /* an empty slot: drop what was routed there */
@@ -125,11 +130,33 @@ bool xbar_room(const struct xbar *x, unsigned out, const struct tlp *t)
 	return x->ports[out].q[pcie_fc_class_of(t->type)].n < x->depth;
 }
 
+/*
+ * Put t in the class queue before the first TLP due later. Only the root
+ * complex's internal reads (its translator's table reads) come here: they are
+ * due at once, and a plain FIFO would hold them behind device requests still
+ * serving the forwarding latency, a head-of-line wait no hardware has.
+ */
+static void xbar_insert_by_due(struct tlp_fifo *q, struct tlp *t)
+{
+	struct tlp **pp = &q->head;
+	while (*pp && (*pp)->t_due <= t->t_due)
+		pp = &(*pp)->next;
+	t->next = *pp;
+	*pp = t;
+	if (!t->next)
+		q->tail = t;
+	q->n++;
+}
+
 void xbar_push(struct xbar *x, unsigned out, struct tlp *t, sim_time_t due)
 {
 	struct xbar_port *xp = &x->ports[out];
 	t->t_due = due;
-	tlp_fifo_push(&xp->q[pcie_fc_class_of(t->type)], t);
+	struct tlp_fifo *q = &xp->q[pcie_fc_class_of(t->type)];
+	if (t->internal && q->tail && q->tail->t_due > due)
+		xbar_insert_by_due(q, t);
+	else
+		tlp_fifo_push(q, t);
 	xbar_occ(x, +1);
 	xbar_arm(xp);
 }
@@ -185,7 +212,7 @@ static bool xbar_recv(struct port *p, struct tlp *t)
 	int out = x->ops->route(x, xp->idx, t, &v);
 	if (v == XV_PENDING)
 		return true;
-	if (!xbar_apply(x, xp->idx, out, v, t, true)) {
+	if (v == XV_REFUSE || !xbar_apply(x, xp->idx, out, v, t, true)) {
 		(*x->st_refusals)++;
 		return false;
 	}
@@ -231,11 +258,11 @@ int xbar_init(struct xbar *x, struct component *c, const struct xbar_ops *ops, v
 			return -1;
 	}
 	static const char *const vnames[XV__COUNT] = {
-		"forwarded", "p2p_direct", "redirected", NULL, "blocked_ur", "blocked_ca" };
+		"forwarded", "p2p_direct", "redirected", NULL, NULL, "blocked_ur", "blocked_ca" };
 	static const char *const vdesc[XV__COUNT] = {
 		"TLPs routed normally (up, or down to their target)",
 		"requests/completions sent straight to a peer port, bypassing the root complex",
-		"peer-to-peer TLPs ACS redirected upstream", NULL,
+		"peer-to-peer TLPs ACS redirected upstream", NULL, NULL,
 		"TLPs blocked with Unsupported Request", "TLPs blocked with Completer Abort (ACS)" };
 	for (int v = 0; v < XV__COUNT; v++) {
 		if (!vnames[v])

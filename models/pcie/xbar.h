@@ -28,6 +28,8 @@ enum xbar_verdict {
 	XV_P2P,                 /* peer to peer without going through the root complex */
 	XV_REDIRECT,            /* ACS redirected it upstream */
 	XV_PENDING,             /* the owner kept it (translation); it calls xbar_inject */
+	XV_REFUSE,              /* the owner has no room now (translation slots full): refused
+				 * like a full egress queue; the owner calls xbar_unblock */
 	XV_BLOCK_UR,            /* blocked: Unsupported Request */
 	XV_BLOCK_CA,            /* blocked: Completer Abort (ACS violation) */
 	XV__COUNT
@@ -89,6 +91,9 @@ static inline unsigned xbar_port_index(const struct port *p)
 {
 	return ((const struct xbar_port *)(const void *)p)->idx;
 }
+
+/* The owner has room again after an XV_REFUSE: refused senders may retry. */
+void xbar_unblock(struct xbar *x);
 
 /* Departure time of t arriving now under this engine's latency rule. */
 sim_time_t xbar_due(const struct xbar *x, const struct tlp *t);
