@@ -51,6 +51,8 @@ struct iommu_params {
 	sim_time_t iotlb_latency, pwc_latency, ctx_latency, table_read_latency;
 	uint64_t table_base, table_size;
 	uint64_t fault_log;
+	sim_time_t fault_service;
+	const struct cfg_node *fpd;
 	struct iotlb_params iotlb;
 	struct pwc_params pwc;
 	struct sacache_geom ctx;
@@ -89,6 +91,12 @@ static const struct param_desc iommu_param_desc[] = {
 	  "size of that region" },
 	{ "fault_log", PARAM_U64, IP(fault_log), "8", 1, 65536, NULL,
 	  "fault recording registers; faults beyond them set the overflow flag" },
+	{ "fault_service", PARAM_TIME, IP(fault_service), "10us", 0, 1e12, NULL,
+	  "fault event interrupt to the hypervisor's handler having read and cleared the fault "
+	  "records; 0 = never serviced (the log stays full)" },
+	{ "fpd", PARAM_NODE, IP(fpd), "", 0, 0, NULL,
+	  "devices whose context entries have Fault Processing Disable set: their faults "
+	  "still block but are not recorded nor signalled" },
 	SACACHE_PARAMS("iotlb", struct iommu_params, iotlb.unified, "64", "64", "lru", 1,
 		       "IOTLB"),
 	SACACHE_PARAMS("ctx_cache", struct iommu_params, ctx, "16", "16", "lru", 1,
@@ -143,7 +151,10 @@ struct iommu {
 	uint64_t walkers_busy;
 	struct iommu_req *open[IOMMU_OPEN_BUCKETS];
 
-	uint64_t faults_logged;
+	uint64_t faults_logged;         /* records holding a fault not yet read by the handler */
+	bool fault_event_pending;       /* interrupt raised, handler not done */
+	uint64_t **st_fault_dev;        /* by requester ID (65536 slots, NULL until elaboration) */
+	uint64_t *st_fault_unknown, *st_fault_events;
 	uint64_t *st_walks, *st_walk_reads, *st_ctx_reads;
 	uint64_t *st_ctx_hits, *st_ctx_misses, *st_faults, *st_fault[DMAR_FAULT_MAX + 1];
 	uint64_t *st_fault_overflow, *st_walker_waits, *st_pass_through, *st_merged;
@@ -189,17 +200,39 @@ static void req_put(struct iommu *m, struct iommu_req *r)
 static void iommu_issue_read(struct iommu *m, struct iommu_req *r);
 static void iommu_after_ctx(struct iommu *m, struct iommu_req *r);
 
+/* The hypervisor's handler has read the fault records and cleared them. */
+static void iommu_fault_serviced(void *arg)
+{
+	struct iommu *m = arg;
+	m->faults_logged = 0;
+	m->fault_event_pending = false;
+}
+
+/*
+ * Count the fault by reason and initiator; unless FPD suppresses it, record
+ * it in a free fault register (none free: overflow) and raise a fault event
+ * when none is pending. The handler clears the records 'fault_service' later.
+ */
 static void iommu_fault(struct iommu *m, struct iommu_req *r)
 {
 	enum dmar_fault f = r->x.fault;
 	(*m->st_faults)++;
 	if (f <= DMAR_FAULT_MAX && m->st_fault[f])
 		(*m->st_fault[f])++;
-	if (r->x.report) {
-		if (m->faults_logged < m->p.fault_log)
-			m->faults_logged++;
-		else
-			(*m->st_fault_overflow)++;
+	uint64_t *by = m->st_fault_dev ? m->st_fault_dev[r->x.rid] : NULL;
+	(*(by ? by : m->st_fault_unknown))++;
+	if (!r->x.report)
+		return;
+	if (m->faults_logged >= m->p.fault_log) {
+		(*m->st_fault_overflow)++;
+		return;
+	}
+	m->faults_logged++;
+	if (!m->fault_event_pending) {
+		m->fault_event_pending = true;
+		(*m->st_fault_events)++;
+		if (m->p.fault_service)
+			sim_schedule(m->c.sim->k, m->p.fault_service, iommu_fault_serviced, m);
 	}
 }
 
@@ -495,6 +528,10 @@ static const struct rc_xlate_ops iommu_xlate_ops = {
 
 /* ------------------------------------------------------------ set-up -- */
 
+static bool iommu_fpd_listed(const struct iommu *m, const char *name);
+static int iommu_fpd_check(const struct iommu *m, const struct pcie_topo *t, struct iov_err *e);
+static int iommu_fault_counter(struct iommu *m, const struct pcie_fn *f, struct iov_err *e);
+
 /* One domain per VM: its memory mapped IOVA = host-physical address (guest
  * memory at the same addresses; a gpa offset comes with the hypervisor model). */
 static int iommu_build_domains(struct iommu *m, struct iov_err *e)
@@ -523,20 +560,69 @@ static int iommu_build_domains(struct iommu *m, struct iov_err *e)
 		}
 	}
 	struct pcie_topo *t = pcie_topo_of(s);
+	if (iommu_fpd_check(m, t, e))
+		return -1;
+	if (!(m->st_fault_dev = calloc(1u << 16, sizeof(*m->st_fault_dev))))
+		return iov_err_set(e, IOV_INTERNAL, "out of memory");
 	for (unsigned i = 0; t && i < t->nfns; i++) {
 		const struct pcie_fn *f = t->fns[i];
 		if (f->kind != PCIE_FN_ENDPOINT)
 			continue;
+		unsigned fpd = iommu_fpd_listed(m, f->name) ? CTX_F_FPD : 0;
 		int r;
 		if (f->vm >= 0)
-			r = ctxtable_set(m->ct, f->rid, (uint16_t)(f->vm + 1), m->domains[f->vm], 0, e);
+			r = ctxtable_set(m->ct, f->rid, (uint16_t)(f->vm + 1), m->domains[f->vm], fpd,
+					 e);
 		else if (m->p.host == 0)
-			r = ctxtable_set(m->ct, f->rid, 0, NULL, CTX_F_PASS_THROUGH, e);
+			r = ctxtable_set(m->ct, f->rid, 0, NULL, CTX_F_PASS_THROUGH | fpd, e);
 		else
 			r = 0;          /* blocked: no context entry */
-		if (r)
+		if (r || iommu_fault_counter(m, f, e))
 			return -1;
 	}
+	return 0;
+}
+
+static bool iommu_fpd_listed(const struct iommu *m, const char *name)
+{
+	const struct cfg_node *l = m->p.fpd;
+	for (size_t i = 0; l && l->kind == CFG_SEQ && i < l->n; i++)
+		if (l->items[i]->kind == CFG_SCALAR && !strcmp(l->items[i]->str, name))
+			return true;
+	return false;
+}
+
+/* 'fpd' must be a list of endpoint names of the scenario. */
+static int iommu_fpd_check(const struct iommu *m, const struct pcie_topo *t, struct iov_err *e)
+{
+	const struct cfg_node *l = m->p.fpd;
+	if (!l || (l->kind == CFG_SCALAR && !*l->str))
+		return 0;
+	if (l->kind != CFG_SEQ)
+		return cfg_err(e, l, "fpd: a list of device names, e.g. [nic0]");
+	for (size_t i = 0; i < l->n; i++) {
+		const struct cfg_node *it = l->items[i];
+		bool found = false;
+		for (unsigned k = 0; t && k < t->nfns && !found; k++)
+			found = t->fns[k]->kind == PCIE_FN_ENDPOINT && it->kind == CFG_SCALAR &&
+				!strcmp(t->fns[k]->name, it->str);
+		if (!found)
+			return cfg_err(e, it, "fpd: '%s' is not a device function of the scenario",
+				       it->kind == CFG_SCALAR ? it->str : "?");
+	}
+	return 0;
+}
+
+/* iommu.faults.by_device.<name>, indexed by the function's requester ID. */
+static int iommu_fault_counter(struct iommu *m, const struct pcie_fn *f, struct iov_err *e)
+{
+	char path[192];
+	snprintf(path, sizeof(path), "iommu.faults.by_device.%s", f->name);
+	uint64_t *c = stats_counter(m->c.sim->stats, path, "", "faults of requests from this "
+				    "function", e);
+	if (!c)
+		return -1;
+	m->st_fault_dev[f->rid] = c;
 	return 0;
 }
 
@@ -570,6 +656,7 @@ static void iommu_destroy(struct component *c)
 	for (size_t v = 0; v < m->ndomains; v++)
 		pgtable_free(m->domains[v]);
 	free(m->domains);
+	free(m->st_fault_dev);
 	ctxtable_destroy(m->ct);
 	physmem_destroy(m->pm);
 	iotlb_destroy(m->tlb);
@@ -595,6 +682,10 @@ static int iommu_stats(struct iommu *m, struct iov_err *e)
 	    !IOMMU_CTR(st_ctx_hits, "iommu.context_cache.hits", "context-cache hits") ||
 	    !IOMMU_CTR(st_ctx_misses, "iommu.context_cache.misses", "context-cache misses") ||
 	    !IOMMU_CTR(st_faults, "iommu.faults.total", "translation faults (requests blocked)") ||
+	    !IOMMU_CTR(st_fault_unknown, "iommu.faults.by_device.unknown",
+		       "faults of requests whose requester ID is no enumerated function") ||
+	    !IOMMU_CTR(st_fault_events, "iommu.faults.events",
+		       "fault event interrupts raised to the hypervisor") ||
 	    !IOMMU_CTR(st_fault_overflow, "iommu.faults.log_overflow",
 		       "faults not recorded: the fault log was full") ||
 	    !IOMMU_CTR(st_walker_waits, "iommu.walker_waits", "misses that waited for a walker") ||

@@ -118,7 +118,48 @@ static void test_fault_blocks(void **state)
 	assert_int_equal(stat(&r, "isolation.blocked"), 10);
 	assert_int_equal(stat(&r, "isolation.allowed"), 1);
 	assert_int_equal(stat(&r, "components.rc.memory_requests"), 1);     /* no data read */
+	assert_int_equal(stat(&r, "iommu.faults.by_device.d0"), 10);
+	assert_int_equal(stat(&r, "iommu.faults.by_device.d1"), 0);
+	assert_int_equal(stat(&r, "iommu.faults.events"), 1);       /* one pending event covers all */
 	done(&r);
+}
+
+/* The handler clears the records 'fault_service' after each event: with a
+ * quick handler the log never overflows and every batch raises its event. */
+static void test_fault_service(void **state)
+{
+	(void)state;
+	struct run r;
+	run(&r, "base: 8GiB, window: 64KiB, count: 10", ", fault_log: 1, fault_service: 100ns", 1);
+	assert_int_equal(stat(&r, "iommu.faults.total"), 10);
+	assert_int_equal(stat(&r, "iommu.faults.log_overflow"), 0);
+	assert_int_equal(stat(&r, "iommu.faults.events"), 10);
+	done(&r);
+	/* never serviced: the one register stays full */
+	run(&r, "base: 8GiB, window: 64KiB, count: 10", ", fault_log: 1, fault_service: 0ns", 1);
+	assert_int_equal(stat(&r, "iommu.faults.log_overflow"), 9);
+	assert_int_equal(stat(&r, "iommu.faults.events"), 1);
+	done(&r);
+}
+
+/* Fault Processing Disable: still blocked and counted, never recorded or signalled. */
+static void test_fpd(void **state)
+{
+	(void)state;
+	struct run r;
+	run(&r, "base: 8GiB, window: 64KiB, count: 10", ", fault_log: 4, fpd: [d0]", 1);
+	assert_int_equal(stat(&r, "iommu.faults.total"), 10);
+	assert_int_equal(stat(&r, "iommu.faults.by_device.d0"), 10);
+	assert_int_equal(stat(&r, "iommu.faults.events"), 0);
+	assert_int_equal(stat(&r, "iommu.faults.log_overflow"), 0);
+	assert_int_equal(stat(&r, "isolation.blocked"), 10);
+	done(&r);
+	char text[4096];
+	snprintf(text, sizeof(text), fmt, "count: 1", 1, ", fpd: [nobody]");
+	run_text(&r, text, true);
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.e.msg, "'nobody' is not a device function"));
+	run_free(&r);
 }
 
 /* Host devices: pass-through by default, no context entry with host: blocked. */
@@ -157,6 +198,8 @@ int main(void)
 		cmocka_unit_test(test_misses_cost_walks),
 		cmocka_unit_test(test_superpages),
 		cmocka_unit_test(test_fault_blocks),
+		cmocka_unit_test(test_fault_service),
+		cmocka_unit_test(test_fpd),
 		cmocka_unit_test(test_host_devices),
 		cmocka_unit_test(test_disabled),
 	};
