@@ -1,0 +1,90 @@
+/* iommu_impl.h - private to the iommu component's files: its parameters, state and requests
+ *
+ * iommu.c holds the request path (context, IOTLB, walks, faults), iommu_setup.c
+ * the parameters, domains, stats and life cycle.
+ */
+#ifndef IOVSIM_IOMMU_IMPL_H
+#define IOVSIM_IOMMU_IMPL_H
+
+#include "models/iommu/ctxtable.h"
+#include "models/iommu/iotlb.h"
+#include "models/iommu/pgtable.h"
+#include "models/iommu/physmem.h"
+#include "models/pcie/pcie_topo.h"
+#include "models/pcie/root_complex.h"
+#include "sim.h"
+
+struct iommu_params {
+	const char *rc;
+	int enabled;
+	uint64_t levels;
+	int superpages;
+	int host;
+	uint64_t walkers;
+	uint64_t queue;
+	sim_time_t iotlb_latency, pwc_latency, ctx_latency, table_read_latency;
+	uint64_t table_base, table_size;
+	uint64_t fault_log;
+	sim_time_t fault_service;
+	const struct cfg_node *fpd;
+	struct iotlb_params iotlb;
+	struct pwc_params pwc;
+	struct sacache_geom ctx;
+};
+
+/* One translation in progress. */
+struct iommu_req {
+	struct tlp *t;
+	unsigned port;
+	struct dmar_xlate x;
+	unsigned next, end;             /* reads of x.reads still to replay: [next, end) */
+	bool ctx_phase;                 /* replaying root/context reads */
+	sim_time_t t_start, t_walk;
+	struct iommu_req *next_free;
+	struct iommu_req *next_wait;    /* in the queue for a walker */
+	struct iommu_req *next_open;    /* chain of open walks in the same hash bucket */
+	struct iommu_req *merged;       /* misses on the same page waiting for this walk */
+	struct iommu *m;                /* owner, for the events */
+};
+
+/* Open walks (walking or waiting for a walker) by (domain, 4 KiB page): a
+ * miss on a page already being walked waits for that walk instead of
+ * starting its own (misses under a miss, like a cache's MSHRs). */
+#define IOMMU_OPEN_BUCKETS 1024u
+
+struct iommu {
+	struct component c;
+	struct iommu_params p;
+	struct component *rc;
+	struct physmem *pm;
+	struct ctxtable *ct;
+	size_t ndomains;
+	struct pgtable **domains;       /* per VM */
+	struct dmar_caps caps;
+	struct iotlb *tlb;
+	struct pwc *pwc;
+	struct context_cache *cc;
+	uint16_t stage;
+
+	struct iommu_req *free;         /* request records, grown in chunks, never per TLP */
+	struct iommu_req **chunks;
+	size_t nchunks;
+	struct iommu_req *wait_head, *wait_tail;
+	uint64_t walkers_busy;
+	struct iommu_req *open[IOMMU_OPEN_BUCKETS];
+
+	uint64_t faults_logged;         /* records holding a fault not yet read by the handler */
+	bool fault_event_pending;       /* interrupt raised, handler not done */
+	uint64_t **st_fault_dev;        /* by requester ID (65536 slots, NULL until elaboration) */
+	uint64_t *st_fault_unknown, *st_fault_events;
+	uint64_t *st_walks, *st_walk_reads, *st_ctx_reads;
+	uint64_t *st_ctx_hits, *st_ctx_misses, *st_faults, *st_fault[DMAR_FAULT_MAX + 1];
+	uint64_t *st_fault_overflow, *st_walker_waits, *st_pass_through, *st_merged;
+	double *st_hit_rate;
+	struct hist *st_walk_ns, *st_xlate_ns;
+};
+
+/* The root complex's translation hook (iommu.c). */
+extern const struct rc_xlate_ops iommu_xlate_ops;
+
+#endif

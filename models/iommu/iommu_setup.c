@@ -1,0 +1,309 @@
+/* iommu_setup.c - the iommu component's parameters, domains, stats and life cycle
+ *
+ * Tables are built at elaboration from the scenario's VMs: one domain per VM,
+ * its memory ranges mapped IOVA (= guest-physical) -> host-physical, its
+ * devices' context entries pointing at it; host-owned devices get
+ * pass-through or no context ('host'). The request path is in iommu.c.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/iommu/iommu_impl.h"
+
+extern const struct model model_iommu;
+
+static const char *const iommu_host_modes[] = { "pass_through", "blocked", NULL };
+
+#define IP(f) offsetof(struct iommu_params, f)
+static const struct param_desc iommu_param_desc[] = {
+	{ "rc", PARAM_STRING, IP(rc), NULL, 0, 0, NULL,
+	  "the pcie_root_complex whose upstream requests this IOMMU translates" },
+	{ "enabled", PARAM_BOOL, IP(enabled), "true", 0, 0, NULL,
+	  "false: not attached (DMA untranslated, as with intel_iommu=off)" },
+	{ "levels", PARAM_U64, IP(levels), "4", 3, 5, NULL,
+	  "page-table levels: 3 (39-bit), 4 (48-bit), 5 (57-bit)" },
+	{ "superpages", PARAM_BOOL, IP(superpages), "true", 0, 0, NULL,
+	  "map VM memory with 2 MiB / 1 GiB pages where aligned (false: 4 KiB only, like "
+	  "intel_iommu=sp_off)" },
+	{ "host", PARAM_ENUM, IP(host), "pass_through", 0, 0, iommu_host_modes,
+	  "devices in no VM: pass_through (identity, no walk) or blocked (no context entry)" },
+	{ "walkers", PARAM_U64, IP(walkers), "4", 1, 1024, NULL,
+	  "page walks in progress at once; more misses queue" },
+	{ "queue", PARAM_U64, IP(queue), "64", 0, 1 << 20, NULL,
+	  "requests in translation at once (looking up, walking or waiting for a walker); "
+	  "more are refused at the root port (backpressure to the link); 0 = unlimited" },
+	{ "iotlb_latency", PARAM_TIME, IP(iotlb_latency), "2ns", 0, 1e9, NULL,
+	  "time per IOTLB probe round" },
+	{ "pwc_latency", PARAM_TIME, IP(pwc_latency), "2ns", 0, 1e9, NULL,
+	  "time to probe the walk caches before a walk" },
+	{ "ctx_latency", PARAM_TIME, IP(ctx_latency), "2ns", 0, 1e9, NULL,
+	  "time of a context-cache lookup" },
+	{ "table_read_latency", PARAM_TIME, IP(table_read_latency), "0ns", 0, 1e9, NULL,
+	  "the IOMMU's own path to the memory system, added to every root, context and paging "
+	  "entry read on top of the memory model's latency" },
+	{ "table_base", PARAM_SIZE, IP(table_base), "0x3f000000", 0, 0, NULL,
+	  "host-physical region holding root, context and page tables" },
+	{ "table_size", PARAM_SIZE, IP(table_size), "64MiB", 1 << 16, 0x1p40, NULL,
+	  "size of that region" },
+	{ "fault_log", PARAM_U64, IP(fault_log), "8", 1, 65536, NULL,
+	  "fault recording registers; faults beyond them set the overflow flag" },
+	{ "fault_service", PARAM_TIME, IP(fault_service), "10us", 0, 1e12, NULL,
+	  "fault event interrupt to the hypervisor's handler having read and cleared the fault "
+	  "records; 0 = never serviced (the log stays full)" },
+	{ "fpd", PARAM_NODE, IP(fpd), "", 0, 0, NULL,
+	  "devices whose context entries have Fault Processing Disable set: their faults "
+	  "still block but are not recorded nor signalled" },
+	SACACHE_PARAMS("iotlb", struct iommu_params, iotlb.unified, "64", "64", "lru", 1,
+		       "IOTLB"),
+	SACACHE_PARAMS("ctx_cache", struct iommu_params, ctx, "16", "16", "lru", 1,
+		       "context cache"),
+	SACACHE_PARAMS("pwc_l2", struct iommu_params, pwc.level[2], "16", "16", "lru", 0,
+		       "walk cache of level-2 (PDE) entries"),
+	SACACHE_PARAMS("pwc_l3", struct iommu_params, pwc.level[3], "4", "4", "lru", 0,
+		       "walk cache of level-3 (PDPE) entries"),
+	SACACHE_PARAMS("pwc_l4", struct iommu_params, pwc.level[4], "2", "2", "lru", 0,
+		       "walk cache of level-4 (PML4E) entries"),
+	{ NULL, 0, 0, NULL, 0, 0, NULL, NULL },
+};
+
+/* ------------------------------------------------------------ set-up -- */
+
+static bool iommu_fpd_listed(const struct iommu *m, const char *name);
+static int iommu_fpd_check(const struct iommu *m, const struct pcie_topo *t, struct iov_err *e);
+static int iommu_fault_counter(struct iommu *m, const struct pcie_fn *f, struct iov_err *e);
+
+/* One domain per VM: its memory mapped IOVA = host-physical address (guest
+ * memory at the same addresses; a gpa offset comes with the hypervisor model). */
+static int iommu_build_domains(struct iommu *m, struct iov_err *e)
+{
+	struct sim *s = m->c.sim;
+	m->ndomains = s->iso.nvms;
+	m->domains = calloc(m->ndomains ? m->ndomains : 1, sizeof(*m->domains));
+	if (!m->domains)
+		return iov_err_set(e, IOV_INTERNAL, "out of memory");
+	uint64_t sizes = m->p.superpages ? PGT_PGSIZES_ALL : PGT_PGSIZES_4K;
+	for (size_t v = 0; v < m->ndomains; v++) {
+		const struct sim_vm *vm = &s->iso.vms[v];
+		if (!(m->domains[v] = pgtable_create(m->pm, (unsigned)m->p.levels, e)))
+			return -1;
+		for (size_t k = 0; k < vm->nranges; k++) {
+			const struct sim_vm_range *rg = &vm->ranges[k];
+			if (pgtable_map(m->domains[v], rg->base, rg->base, rg->size, PGT_PERM_RW, sizes,
+					e)) {
+				char msg[sizeof(e->msg)];
+				snprintf(msg, sizeof(msg), "%s", e->msg);
+				return iov_err_set(e, IOV_BAD_INPUT, "%s: mapping VM '%s' memory [0x%llx, "
+						   "+0x%llx): %.200s", m->c.name, vm->name,
+						   (unsigned long long)rg->base,
+						   (unsigned long long)rg->size, msg);
+			}
+		}
+	}
+	struct pcie_topo *t = pcie_topo_of(s);
+	if (iommu_fpd_check(m, t, e))
+		return -1;
+	if (!(m->st_fault_dev = calloc(1u << 16, sizeof(*m->st_fault_dev))))
+		return iov_err_set(e, IOV_INTERNAL, "out of memory");
+	for (unsigned i = 0; t && i < t->nfns; i++) {
+		const struct pcie_fn *f = t->fns[i];
+		if (f->kind != PCIE_FN_ENDPOINT)
+			continue;
+		unsigned fpd = iommu_fpd_listed(m, f->name) ? CTX_F_FPD : 0;
+		int r;
+		if (f->vm >= 0)
+			r = ctxtable_set(m->ct, f->rid, (uint16_t)(f->vm + 1), m->domains[f->vm], fpd,
+					 e);
+		else if (m->p.host == 0)
+			r = ctxtable_set(m->ct, f->rid, 0, NULL, CTX_F_PASS_THROUGH | fpd, e);
+		else
+			r = 0;          /* blocked: no context entry */
+		if (r || iommu_fault_counter(m, f, e))
+			return -1;
+	}
+	return 0;
+}
+
+static bool iommu_fpd_listed(const struct iommu *m, const char *name)
+{
+	const struct cfg_node *l = m->p.fpd;
+	for (size_t i = 0; l && l->kind == CFG_SEQ && i < l->n; i++)
+		if (l->items[i]->kind == CFG_SCALAR && !strcmp(l->items[i]->str, name))
+			return true;
+	return false;
+}
+
+/* 'fpd' must be a list of endpoint names of the scenario. */
+static int iommu_fpd_check(const struct iommu *m, const struct pcie_topo *t, struct iov_err *e)
+{
+	const struct cfg_node *l = m->p.fpd;
+	if (!l || (l->kind == CFG_SCALAR && !*l->str))
+		return 0;
+	if (l->kind != CFG_SEQ)
+		return cfg_err(e, l, "fpd: a list of device names, e.g. [nic0]");
+	for (size_t i = 0; i < l->n; i++) {
+		const struct cfg_node *it = l->items[i];
+		bool found = false;
+		for (unsigned k = 0; t && k < t->nfns && !found; k++)
+			found = t->fns[k]->kind == PCIE_FN_ENDPOINT && it->kind == CFG_SCALAR &&
+				!strcmp(t->fns[k]->name, it->str);
+		if (!found)
+			return cfg_err(e, it, "fpd: '%s' is not a device function of the scenario",
+				       it->kind == CFG_SCALAR ? it->str : "?");
+	}
+	return 0;
+}
+
+/* iommu.faults.by_device.<name>, indexed by the function's requester ID. */
+static int iommu_fault_counter(struct iommu *m, const struct pcie_fn *f, struct iov_err *e)
+{
+	char path[192];
+	snprintf(path, sizeof(path), "iommu.faults.by_device.%s", f->name);
+	uint64_t *c = stats_counter(m->c.sim->stats, path, "", "faults of requests from this "
+				    "function", e);
+	if (!c)
+		return -1;
+	m->st_fault_dev[f->rid] = c;
+	return 0;
+}
+
+static int iommu_elaborate(struct component *c, struct iov_err *e)
+{
+	struct iommu *m = container_of(c, struct iommu, c);
+	struct sim *s = c->sim;
+	if (!m->p.enabled)
+		return 0;
+	for (size_t i = 0; i < s->ncomps; i++)
+		if (!strcmp(s->comps[i]->name, m->p.rc))
+			m->rc = s->comps[i];
+	if (!m->rc || rc_set_translator(m->rc, &iommu_xlate_ops, m))
+		return iov_err_set(e, IOV_BAD_INPUT, "%s: rc '%s' is not a pcie_root_complex of the "
+				   "scenario", c->name, m->p.rc);
+	rc_set_translator_slots(m->rc, m->p.queue);
+	return iommu_build_domains(m, e);
+}
+
+static void iommu_finish_stats(struct component *c)
+{
+	struct iommu *m = container_of(c, struct iommu, c);
+	struct sacache_ctrs *k = iotlb_counters(m->tlb);
+	uint64_t lookups = *k->p[IOTLB_C_LOOKUPS], hits = *k->p[IOTLB_C_HITS];
+	*m->st_hit_rate = lookups ? (double)hits / (double)lookups : 0.0;
+}
+
+static void iommu_destroy(struct component *c)
+{
+	struct iommu *m = container_of(c, struct iommu, c);
+	for (size_t v = 0; v < m->ndomains; v++)
+		pgtable_free(m->domains[v]);
+	free(m->domains);
+	free(m->st_fault_dev);
+	ctxtable_destroy(m->ct);
+	physmem_destroy(m->pm);
+	iotlb_destroy(m->tlb);
+	pwc_destroy(m->pwc);
+	context_cache_destroy(m->cc);
+	for (size_t i = 0; i < m->nchunks; i++)
+		free(m->chunks[i]);
+	free(m->chunks);
+	free(m);
+}
+
+#define IOMMU_CTR(field, path, desc) \
+	((m->field = stats_counter(s->stats, path, "", desc, e)) != NULL)
+
+static int iommu_stats(struct iommu *m, struct iov_err *e)
+{
+	struct sim *s = m->c.sim;
+	if (iotlb_stats_register(m->tlb, s->stats, "iommu.iotlb", e) ||
+	    pwc_stats_register(m->pwc, s->stats, "iommu.pwc", e) ||
+	    !IOMMU_CTR(st_walks, "iommu.walks", "page walks started") ||
+	    !IOMMU_CTR(st_walk_reads, "iommu.walk_reads", "paging-entry reads sent to memory") ||
+	    !IOMMU_CTR(st_ctx_reads, "iommu.context_reads", "root/context entry reads sent to memory") ||
+	    !IOMMU_CTR(st_ctx_hits, "iommu.context_cache.hits", "context-cache hits") ||
+	    !IOMMU_CTR(st_ctx_misses, "iommu.context_cache.misses", "context-cache misses") ||
+	    !IOMMU_CTR(st_faults, "iommu.faults.total", "translation faults (requests blocked)") ||
+	    !IOMMU_CTR(st_fault_unknown, "iommu.faults.by_device.unknown",
+		       "faults of requests whose requester ID is no enumerated function") ||
+	    !IOMMU_CTR(st_fault_events, "iommu.faults.events",
+		       "fault event interrupts raised to the hypervisor") ||
+	    !IOMMU_CTR(st_fault_overflow, "iommu.faults.log_overflow",
+		       "faults not recorded: the fault log was full") ||
+	    !IOMMU_CTR(st_walker_waits, "iommu.walker_waits", "misses that waited for a walker") ||
+	    !IOMMU_CTR(st_merged, "iommu.walks_merged", "misses that waited for a walk of the same "
+		       "page already under way instead of walking") ||
+	    !IOMMU_CTR(st_pass_through, "iommu.pass_through", "requests of pass-through contexts") ||
+	    !(m->st_hit_rate = stats_value(s->stats, "iommu.iotlb.hit_rate", "",
+					   "IOTLB hits / lookups", e)) ||
+	    !(m->st_walk_ns = stats_hist(s->stats, "iommu.walk_latency_ns", "ns", 1e-3,
+					 "page walk: walker start to last entry read", e)) ||
+	    !(m->st_xlate_ns = stats_hist(s->stats, "iommu.translation_ns", "ns", 1e-3,
+					  "translation: request in to request on", e)))
+		return -1;
+	for (unsigned f = 1; f <= DMAR_FAULT_MAX; f++) {
+		char path[128];
+		snprintf(path, sizeof(path), "iommu.faults.%s", dmar_fault_name((enum dmar_fault)f));
+		if (!(m->st_fault[f] = stats_counter(s->stats, path, "", dmar_fault_desc(
+								(enum dmar_fault)f), e)))
+			return -1;
+	}
+	return 0;
+}
+
+static struct component *iommu_create(struct sim *s, const char *name, const void *params,
+				      const struct cfg_node *node, struct iov_err *e)
+{
+	(void)node;
+	struct iommu *m = calloc(1, sizeof(*m));
+	if (!m) {
+		iov_err_set(e, IOV_INTERNAL, "out of memory");
+		return NULL;
+	}
+	m->p = *(const struct iommu_params *)params;
+	component_init(&m->c, s, &model_iommu, name, NULL);
+	m->p.iotlb.split = 0;
+	m->p.pwc.levels = m->p.levels;
+	if (m->p.levels < 4)
+		m->p.pwc.level[4].entries = 0;
+	m->caps = (struct dmar_caps){ .sagaw = 1u << ctx_levels_aw((unsigned)m->p.levels),
+				      .mgaw = m->p.levels == 5 ? 57 : m->p.levels == 4 ? 48 : 39,
+				      .pass_through = true };
+	char what[160];
+	snprintf(what, sizeof(what), "%s", name);
+	int st = sim_stage(s, name, e);
+	if (st < 0 ||
+	    !(m->tlb = iotlb_create(&m->p.iotlb, s->seed ^ 0x1077b, what, e)) ||
+	    !(m->pwc = pwc_create(&m->p.pwc, s->seed ^ 0x9ac, what, e)) ||
+	    !(m->cc = context_cache_create(&m->p.ctx, s->seed ^ 0xcc, what, e)) ||
+	    !(m->pm = physmem_create(m->p.table_base, m->p.table_size, e)) ||
+	    !(m->ct = ctxtable_create(m->pm, e)) || iommu_stats(m, e))
+		goto err;
+	m->stage = (uint16_t)st;
+	return &m->c;
+err:
+	iommu_destroy(&m->c);
+	return NULL;
+}
+
+static const struct model_ops iommu_ops = {
+	.create = iommu_create,
+	.elaborate = iommu_elaborate,
+	.finish = iommu_finish_stats,
+	.destroy = iommu_destroy,
+};
+
+static const struct port_doc iommu_ports[] = {
+	{ NULL, NULL },
+};
+
+const struct model model_iommu = {
+	.kind = "iommu",
+	.type = "iommu",
+	.desc = "DMA remapping at the root complex: context cache, IOTLB, walk caches, timed page "
+		"walks through memory, faults",
+	.ops = &iommu_ops,
+	.params = iommu_param_desc,
+	.params_size = sizeof(struct iommu_params),
+	.ports = iommu_ports,
+	.not_modelled = "invalidation queue and unmap policies, nested translation, PASID / "
+			"scalable mode, ATS, interrupt remapping (issue 4 continues)",
+};
