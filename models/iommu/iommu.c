@@ -298,8 +298,12 @@ static void iommu_after_ctx(struct iommu *m, struct iommu_req *r)
 	struct iotlb_result res;
 	if (iotlb_lookup(m->tlb, x->ce.did, IOTLB_NO_PASID, x->iova, &res)) {
 		/* The cached entry decides (a stale one still translates). */
-		r->x.pa = res.hpa;
 		bool allowed = (res.perms & (x->is_write ? IOTLB_PERM_W : IOTLB_PERM_R)) != 0;
+		/* The tables (read at lookup) no longer grant what the entry does:
+		 * an unmap whose invalidation has not happened yet. */
+		if (allowed && (x->fault != DMAR_OK || x->pa != res.hpa))
+			(*m->st_stale)++;
+		r->x.pa = res.hpa;
 		r->x.fault = allowed ? DMAR_OK : x->is_write ? DMAR_FAULT_NO_WRITE
 							     : DMAR_FAULT_NO_READ;
 		r->x.report = true;

@@ -27,9 +27,22 @@ struct iommu_params {
 	uint64_t fault_log;
 	sim_time_t fault_service;
 	const struct cfg_node *fpd;
+	const struct cfg_node *events;
 	struct iotlb_params iotlb;
 	struct pwc_params pwc;
 	struct sacache_geom ctx;
+};
+
+/* A map/unmap of the scenario's 'events' list (iommu_map.c). */
+struct iommu_event {
+	sim_time_t at, every;
+	int op, perms;                  /* op: 0 map, 1 unmap; perms: 0 r, 1 w, 2 rw */
+	const char *vm;
+	uint64_t iova, size, hpa, repeat, stride;
+	const struct cfg_node *hpa_node, *node;
+	unsigned vmi;
+	uint64_t done;                  /* occurrences so far */
+	struct iommu *m;
 };
 
 /* One translation in progress. */
@@ -73,6 +86,9 @@ struct iommu {
 	uint64_t walkers_busy;
 	struct iommu_req *open[IOMMU_OPEN_BUCKETS];
 
+	struct iommu_event *events;
+	size_t nevents;
+	uint64_t *st_maps, *st_unmaps, *st_stale;
 	uint64_t faults_logged;         /* records holding a fault not yet read by the handler */
 	bool fault_event_pending;       /* interrupt raised, handler not done */
 	uint64_t **st_fault_dev;        /* by requester ID (65536 slots, NULL until elaboration) */
@@ -83,6 +99,14 @@ struct iommu {
 	double *st_hit_rate;
 	struct hist *st_walk_ns, *st_xlate_ns;
 };
+
+/* Load and schedule the 'events' list (iommu_map.c). */
+int iommu_events_load(struct iommu *m, struct iov_err *e);
+
+/* The unmap of [iova, +size) in VM vm's domain is in the table: invalidate by
+ * the unmap policy, then release g's frames (iommu_inv.c). */
+int iommu_inv_unmapped(struct iommu *m, unsigned vm, uint64_t iova, uint64_t size,
+		       struct pgt_gather *g, struct iov_err *e);
 
 /* The root complex's translation hook (iommu.c). */
 extern const struct rc_xlate_ops iommu_xlate_ops;

@@ -50,6 +50,9 @@ static const struct param_desc iommu_param_desc[] = {
 	{ "fault_service", PARAM_TIME, IP(fault_service), "10us", 0, 1e12, NULL,
 	  "fault event interrupt to the hypervisor's handler having read and cleared the fault "
 	  "records; 0 = never serviced (the log stays full)" },
+	{ "events", PARAM_NODE, IP(events), "", 0, 0, NULL,
+	  "hypervisor map/unmap during the run: a list of {at, op: map|unmap, vm, iova, size, "
+	  "hpa, perms: r|w|rw, repeat, every, stride} (docs/models/iommu.md)" },
 	{ "fpd", PARAM_NODE, IP(fpd), "", 0, 0, NULL,
 	  "devices whose context entries have Fault Processing Disable set: their faults "
 	  "still block but are not recorded nor signalled" },
@@ -179,7 +182,9 @@ static int iommu_elaborate(struct component *c, struct iov_err *e)
 		return iov_err_set(e, IOV_BAD_INPUT, "%s: rc '%s' is not a pcie_root_complex of the "
 				   "scenario", c->name, m->p.rc);
 	rc_set_translator_slots(m->rc, m->p.queue);
-	return iommu_build_domains(m, e);
+	if (iommu_build_domains(m, e))
+		return -1;
+	return iommu_events_load(m, e);
 }
 
 static void iommu_finish_stats(struct component *c)
@@ -197,6 +202,7 @@ static void iommu_destroy(struct component *c)
 		pgtable_free(m->domains[v]);
 	free(m->domains);
 	free(m->st_fault_dev);
+	free(m->events);
 	ctxtable_destroy(m->ct);
 	physmem_destroy(m->pm);
 	iotlb_destroy(m->tlb);
@@ -222,6 +228,10 @@ static int iommu_stats(struct iommu *m, struct iov_err *e)
 	    !IOMMU_CTR(st_ctx_hits, "iommu.context_cache.hits", "context-cache hits") ||
 	    !IOMMU_CTR(st_ctx_misses, "iommu.context_cache.misses", "context-cache misses") ||
 	    !IOMMU_CTR(st_faults, "iommu.faults.total", "translation faults (requests blocked)") ||
+	    !IOMMU_CTR(st_maps, "iommu.maps", "map calls during the run (hypervisor side)") ||
+	    !IOMMU_CTR(st_unmaps, "iommu.unmaps", "unmap calls during the run") ||
+	    !IOMMU_CTR(st_stale, "iommu.stale_translations", "requests that went through on an "
+		       "IOTLB entry whose mapping was already removed (isolation exposure)") ||
 	    !IOMMU_CTR(st_fault_unknown, "iommu.faults.by_device.unknown",
 		       "faults of requests whose requester ID is no enumerated function") ||
 	    !IOMMU_CTR(st_fault_events, "iommu.faults.events",
