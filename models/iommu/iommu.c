@@ -145,6 +145,10 @@ static void iommu_fill_caches(struct iommu *m, struct iommu_req *r)
 				  x->page_size >= (1ull << 21) ? IOTLB_2M : IOTLB_4K;
 	uint64_t pmask = x->page_size - 1;
 	iotlb_insert(m->tlb, did, IOTLB_NO_PASID, x->iova, sz, x->pa & ~pmask, x->perms);
+	if (r->nested) {
+		iommu_nested_fill(m, r);
+		return;
+	}
 	/* A non-leaf entry of level L read at reads[i] points to the table read next. */
 	for (unsigned i = 0; i + 1 < x->nreads; i++) {
 		const struct dmar_read *a = &x->reads[i], *b = &x->reads[i + 1];
@@ -221,12 +225,22 @@ static void iommu_walk_done(struct iommu *m, struct iommu_req *r)
 	}
 }
 
+/* Read r->next of r: a root/context entry or a paging entry of one stage, or
+ * a reference of a nested walk. */
+static void req_mem_read(struct iommu_req *r)
+{
+	if (r->nested && !r->ctx_phase) {
+		rc_mem_read(r->m->rc, r->nx.refs[r->next].hpa, 8, (uint64_t)(uintptr_t)r);
+		return;
+	}
+	const struct dmar_read *rd = &r->x.reads[r->next];
+	rc_mem_read(r->m->rc, rd->pa, rd->size, (uint64_t)(uintptr_t)r);
+}
+
 /* The read has travelled the IOMMU's path to the memory system. */
 static void iommu_read_event(void *arg)
 {
-	struct iommu_req *r = arg;
-	const struct dmar_read *rd = &r->x.reads[r->next];
-	rc_mem_read(r->m->rc, rd->pa, rd->size, (uint64_t)(uintptr_t)r);
+	req_mem_read(arg);
 }
 
 static void iommu_issue_read(struct iommu *m, struct iommu_req *r)
@@ -238,7 +252,6 @@ static void iommu_issue_read(struct iommu *m, struct iommu_req *r)
 			iommu_walk_done(m, r);
 		return;
 	}
-	const struct dmar_read *rd = &r->x.reads[r->next];
 	if (r->ctx_phase)
 		(*m->st_ctx_reads)++;
 	else
@@ -247,7 +260,7 @@ static void iommu_issue_read(struct iommu *m, struct iommu_req *r)
 		sim_schedule(m->c.sim->k, m->p.table_read_latency, iommu_read_event, r);
 		return;
 	}
-	rc_mem_read(m->rc, rd->pa, rd->size, (uint64_t)(uintptr_t)r);
+	req_mem_read(r);
 }
 
 static void iommu_read_done(void *ctx, struct component *rc, uint64_t cookie)
@@ -283,8 +296,8 @@ static void iommu_after_ctx(struct iommu *m, struct iommu_req *r)
 {
 	const struct dmar_xlate *x = &r->x;
 	r->ctx_phase = false;
-	if (x->fault != DMAR_OK && (!x->nreads || x->reads[x->nreads - 1].kind !=
-				    DMAR_READ_PAGING)) {
+	if (x->fault != DMAR_OK && !r->nested && (!x->nreads || x->reads[x->nreads - 1].kind !=
+						  DMAR_READ_PAGING)) {
 		/* Decided before any paging entry: a context fault, or an address
 		 * beyond the width (no IOTLB entry can hold it): no lookup, no walk. */
 		iommu_finish(m, r);
@@ -319,8 +332,12 @@ static void iommu_after_ctx(struct iommu *m, struct iommu_req *r)
 	}
 	(*m->st_walks)++;
 	open_add(m, r);
-	r->next = iommu_walk_start(m, r);
-	r->end = x->nreads;
+	if (r->nested) {
+		iommu_nested_walk(m, r);
+	} else {
+		r->next = iommu_walk_start(m, r);
+		r->end = x->nreads;
+	}
 	if (m->walkers_busy >= m->p.walkers) {
 		(*m->st_walker_waits)++;
 		r->next_wait = NULL;
@@ -351,13 +368,21 @@ static void iommu_translate(void *ctx, struct component *rc, unsigned port, stru
 		sim_abort(s);
 		return;
 	}
-	memset(r, 0, sizeof(*r));
+	memset(r, 0, offsetof(struct iommu_req, nx));       /* nx is filled when used */
 	r->t = t;
 	r->m = m;
 	r->port = port;
 	r->t_start = sim_now(s->k);
 	bool is_write = t->type == TLP_MWR;
 	dmar_translate(m->pm, m->ct->rtaddr, &m->caps, t->rid, t->addr, is_write, &r->x);
+	if (r->x.levels && !r->x.pass_through && iommu_nested_domain(m, r->x.ce.did)) {
+		/* Two stages: keep the root/context reads, the walk is the nested one's. */
+		unsigned n = 0;
+		while (n < r->x.nreads && r->x.reads[n].kind != DMAR_READ_PAGING)
+			n++;
+		r->x.nreads = n;
+		iommu_nested_lookup(m, r);
+	}
 	/* Context cache: a hit skips the root and context reads. */
 	struct context_entry ce;
 	bool ctx_hit = r->x.nreads >= 2 && r->x.reads[1].kind == DMAR_READ_CONTEXT &&

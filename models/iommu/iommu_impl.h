@@ -7,7 +7,9 @@
 #define IOVSIM_IOMMU_IMPL_H
 
 #include "models/iommu/ctxtable.h"
+#include "models/iommu/fltable.h"
 #include "models/iommu/iotlb.h"
+#include "models/iommu/nested.h"
 #include "models/iommu/pgtable.h"
 #include "models/iommu/physmem.h"
 #include "models/pcie/pcie_topo.h"
@@ -28,6 +30,10 @@ struct iommu_params {
 	sim_time_t fault_service;
 	const struct cfg_node *fpd;
 	const struct cfg_node *events;
+	const struct cfg_node *nested;
+	uint64_t nested_table_area;
+	struct iotlb_params ss_tlb;
+	struct pwc_params fs_pwc;
 	struct iotlb_params iotlb;
 	struct pwc_params pwc;
 	struct sacache_geom ctx;
@@ -49,7 +55,8 @@ struct iommu_event {
 struct iommu_req {
 	struct tlp *t;
 	unsigned port;
-	struct dmar_xlate x;
+	struct dmar_xlate x;            /* context and outcome (one stage: also the walk) */
+	bool nested;                    /* a nested domain: the walk is nx's references */
 	unsigned next, end;             /* reads of x.reads still to replay: [next, end) */
 	bool ctx_phase;                 /* replaying root/context reads */
 	sim_time_t t_start, t_walk;
@@ -58,6 +65,7 @@ struct iommu_req {
 	struct iommu_req *next_open;    /* chain of open walks in the same hash bucket */
 	struct iommu_req *merged;       /* misses on the same page waiting for this walk */
 	struct iommu *m;                /* owner, for the events */
+	struct nested_xlate nx;         /* last: not cleared per request (large) */
 };
 
 /* Open walks (walking or waiting for a walker) by (domain, 4 KiB page): a
@@ -72,7 +80,11 @@ struct iommu {
 	struct physmem *pm;
 	struct ctxtable *ct;
 	size_t ndomains;
-	struct pgtable **domains;       /* per VM */
+	struct pgtable **domains;       /* per VM: second stage */
+	struct fltable **fl;            /* per VM: guest first stage, NULL unless nested */
+	struct physmem **gmem;          /* per VM: the guest's table frames (GPAs) */
+	struct iotlb *ss_tlb;           /* nested: second-stage TLB (GPA -> HPA) */
+	struct pwc *fs_pwc;             /* nested: first-stage walk cache (IOVA -> table GPA) */
 	struct dmar_caps caps;
 	struct iotlb *tlb;
 	struct pwc *pwc;
@@ -107,6 +119,20 @@ int iommu_events_load(struct iommu *m, struct iov_err *e);
  * the unmap policy, then release g's frames (iommu_inv.c). */
 int iommu_inv_unmapped(struct iommu *m, unsigned vm, uint64_t iova, uint64_t size,
 		       struct pgt_gather *g, struct iov_err *e);
+
+/* A parameter naming devices or VMs: a list, one name or nothing (iommu_setup.c). */
+bool iommu_names_has(const struct cfg_node *l, const char *name);
+int iommu_names_check(const struct iommu *m, const struct cfg_node *l, const char *key,
+		      bool (*exists)(const struct iommu *m, const char *name), const char *what,
+		      struct iov_err *e);
+
+/* Nested translation (iommu_nested.c). */
+int iommu_nested_check(const struct iommu *m, struct iov_err *e);
+int iommu_nested_build(struct iommu *m, size_t v, struct iov_err *e);
+bool iommu_nested_domain(const struct iommu *m, uint16_t did);
+void iommu_nested_lookup(struct iommu *m, struct iommu_req *r);
+void iommu_nested_walk(struct iommu *m, struct iommu_req *r);
+void iommu_nested_fill(struct iommu *m, struct iommu_req *r);
 
 /* The root complex's translation hook (iommu.c). */
 extern const struct rc_xlate_ops iommu_xlate_ops;

@@ -53,6 +53,20 @@ static const struct param_desc iommu_param_desc[] = {
 	{ "events", PARAM_NODE, IP(events), "", 0, 0, NULL,
 	  "hypervisor map/unmap during the run: a list of {at, op: map|unmap, vm, iova, size, "
 	  "hpa, perms: r|w|rw, repeat, every, stride} (docs/models/iommu.md)" },
+	{ "nested", PARAM_NODE, IP(nested), "", 0, 0, NULL,
+	  "VMs whose devices translate in two stages: the guest's first stage (IOVA -> GPA, in "
+	  "its memory) over the domain's second stage (docs/models/iommu.md)" },
+	{ "nested_table_area", PARAM_SIZE, IP(nested_table_area), "4MiB", 1 << 16, 0x1p40, NULL,
+	  "nested VMs: bytes at the end of the VM's first memory range holding its first-stage "
+	  "tables" },
+	SACACHE_PARAMS("nested_tlb", struct iommu_params, ss_tlb.unified, "64", "8", "lru", 1,
+		       "nested: second-stage TLB (GPA -> HPA of table fetches and outputs)"),
+	SACACHE_PARAMS("fs_pwc_l2", struct iommu_params, fs_pwc.level[2], "16", "16", "lru", 0,
+		       "nested: first-stage walk cache of level-2 entries"),
+	SACACHE_PARAMS("fs_pwc_l3", struct iommu_params, fs_pwc.level[3], "4", "4", "lru", 0,
+		       "nested: first-stage walk cache of level-3 entries"),
+	SACACHE_PARAMS("fs_pwc_l4", struct iommu_params, fs_pwc.level[4], "2", "2", "lru", 0,
+		       "nested: first-stage walk cache of level-4 entries"),
 	{ "fpd", PARAM_NODE, IP(fpd), "", 0, 0, NULL,
 	  "devices whose context entries have Fault Processing Disable set: their faults "
 	  "still block but are not recorded nor signalled" },
@@ -71,8 +85,7 @@ static const struct param_desc iommu_param_desc[] = {
 
 /* ------------------------------------------------------------ set-up -- */
 
-static bool iommu_fpd_listed(const struct iommu *m, const char *name);
-static int iommu_fpd_check(const struct iommu *m, const struct pcie_topo *t, struct iov_err *e);
+static bool is_device(const struct iommu *m, const char *name);
 static int iommu_fault_counter(struct iommu *m, const struct pcie_fn *f, struct iov_err *e);
 
 /* One domain per VM: its memory mapped IOVA = host-physical address (guest
@@ -81,9 +94,14 @@ static int iommu_build_domains(struct iommu *m, struct iov_err *e)
 {
 	struct sim *s = m->c.sim;
 	m->ndomains = s->iso.nvms;
-	m->domains = calloc(m->ndomains ? m->ndomains : 1, sizeof(*m->domains));
-	if (!m->domains)
+	size_t nd = m->ndomains ? m->ndomains : 1;
+	m->domains = calloc(nd, sizeof(*m->domains));
+	m->fl = calloc(nd, sizeof(*m->fl));
+	m->gmem = calloc(nd, sizeof(*m->gmem));
+	if (!m->domains || !m->fl || !m->gmem)
 		return iov_err_set(e, IOV_INTERNAL, "out of memory");
+	if (iommu_nested_check(m, e))
+		return -1;
 	uint64_t sizes = m->p.superpages ? PGT_PGSIZES_ALL : PGT_PGSIZES_4K;
 	for (size_t v = 0; v < m->ndomains; v++) {
 		const struct sim_vm *vm = &s->iso.vms[v];
@@ -101,9 +119,11 @@ static int iommu_build_domains(struct iommu *m, struct iov_err *e)
 						   (unsigned long long)rg->size, msg);
 			}
 		}
+		if (iommu_nested_build(m, v, e))
+			return -1;
 	}
 	struct pcie_topo *t = pcie_topo_of(s);
-	if (iommu_fpd_check(m, t, e))
+	if (iommu_names_check(m, m->p.fpd, "fpd", is_device, "device function", e))
 		return -1;
 	if (!(m->st_fault_dev = calloc(1u << 16, sizeof(*m->st_fault_dev))))
 		return iov_err_set(e, IOV_INTERNAL, "out of memory");
@@ -111,7 +131,7 @@ static int iommu_build_domains(struct iommu *m, struct iov_err *e)
 		const struct pcie_fn *f = t->fns[i];
 		if (f->kind != PCIE_FN_ENDPOINT)
 			continue;
-		unsigned fpd = iommu_fpd_listed(m, f->name) ? CTX_F_FPD : 0;
+		unsigned fpd = iommu_names_has(m->p.fpd, f->name) ? CTX_F_FPD : 0;
 		int r;
 		if (f->vm >= 0)
 			r = ctxtable_set(m->ct, f->rid, (uint16_t)(f->vm + 1), m->domains[f->vm], fpd,
@@ -126,34 +146,53 @@ static int iommu_build_domains(struct iommu *m, struct iov_err *e)
 	return 0;
 }
 
-static bool iommu_fpd_listed(const struct iommu *m, const char *name)
+/* 'l' names things: a list of names, one name, or nothing ("" or absent). */
+static size_t names_count(const struct cfg_node *l)
 {
-	const struct cfg_node *l = m->p.fpd;
-	for (size_t i = 0; l && l->kind == CFG_SEQ && i < l->n; i++)
-		if (l->items[i]->kind == CFG_SCALAR && !strcmp(l->items[i]->str, name))
+	if (!l)
+		return 0;
+	if (l->kind == CFG_SEQ)
+		return l->n;
+	return l->kind == CFG_SCALAR && *l->str ? 1 : 0;
+}
+
+static const struct cfg_node *names_at(const struct cfg_node *l, size_t i)
+{
+	return l->kind == CFG_SEQ ? l->items[i] : l;
+}
+
+bool iommu_names_has(const struct cfg_node *l, const char *name)
+{
+	for (size_t i = 0; i < names_count(l); i++) {
+		const struct cfg_node *it = names_at(l, i);
+		if (it->kind == CFG_SCALAR && !strcmp(it->str, name))
 			return true;
+	}
 	return false;
 }
 
-/* 'fpd' must be a list of endpoint names of the scenario. */
-static int iommu_fpd_check(const struct iommu *m, const struct pcie_topo *t, struct iov_err *e)
+int iommu_names_check(const struct iommu *m, const struct cfg_node *l, const char *key,
+		      bool (*exists)(const struct iommu *m, const char *name), const char *what,
+		      struct iov_err *e)
 {
-	const struct cfg_node *l = m->p.fpd;
-	if (!l || (l->kind == CFG_SCALAR && !*l->str))
-		return 0;
-	if (l->kind != CFG_SEQ)
-		return cfg_err(e, l, "fpd: a list of device names, e.g. [nic0]");
-	for (size_t i = 0; i < l->n; i++) {
-		const struct cfg_node *it = l->items[i];
-		bool found = false;
-		for (unsigned k = 0; t && k < t->nfns && !found; k++)
-			found = t->fns[k]->kind == PCIE_FN_ENDPOINT && it->kind == CFG_SCALAR &&
-				!strcmp(t->fns[k]->name, it->str);
-		if (!found)
-			return cfg_err(e, it, "fpd: '%s' is not a device function of the scenario",
-				       it->kind == CFG_SCALAR ? it->str : "?");
+	if (l && l->kind == CFG_MAP)
+		return cfg_err(e, l, "%s: %s: a list of %s names, or one name", m->c.name, key, what);
+	for (size_t i = 0; i < names_count(l); i++) {
+		const struct cfg_node *it = names_at(l, i);
+		if (it->kind != CFG_SCALAR || !exists(m, it->str))
+			return cfg_err(e, it, "%s: %s: '%s' is not a %s of the scenario", m->c.name, key,
+				       it->kind == CFG_SCALAR ? it->str : "?", what);
 	}
 	return 0;
+}
+
+static bool is_device(const struct iommu *m, const char *name)
+{
+	const struct pcie_topo *t = pcie_topo_of(m->c.sim);
+	for (unsigned k = 0; t && k < t->nfns; k++)
+		if (t->fns[k]->kind == PCIE_FN_ENDPOINT && !strcmp(t->fns[k]->name, name))
+			return true;
+	return false;
 }
 
 /* iommu.faults.by_device.<name>, indexed by the function's requester ID. */
@@ -198,9 +237,18 @@ static void iommu_finish_stats(struct component *c)
 static void iommu_destroy(struct component *c)
 {
 	struct iommu *m = container_of(c, struct iommu, c);
-	for (size_t v = 0; v < m->ndomains; v++)
+	for (size_t v = 0; v < m->ndomains; v++) {
+		if (m->fl)
+			fltable_free(m->fl[v]);
+		if (m->gmem)
+			physmem_destroy(m->gmem[v]);
 		pgtable_free(m->domains[v]);
+	}
 	free(m->domains);
+	free(m->fl);
+	free(m->gmem);
+	iotlb_destroy(m->ss_tlb);
+	pwc_destroy(m->fs_pwc);
 	free(m->st_fault_dev);
 	free(m->events);
 	ctxtable_destroy(m->ct);
@@ -271,7 +319,9 @@ static struct component *iommu_create(struct sim *s, const char *name, const voi
 	m->p = *(const struct iommu_params *)params;
 	component_init(&m->c, s, &model_iommu, name, NULL);
 	m->p.iotlb.split = 0;
+	m->p.ss_tlb.split = 0;
 	m->p.pwc.levels = m->p.levels;
+	m->p.fs_pwc.levels = m->p.levels < 4 ? 4 : m->p.levels;
 	if (m->p.levels < 4)
 		m->p.pwc.level[4].entries = 0;
 	m->caps = (struct dmar_caps){ .sagaw = 1u << ctx_levels_aw((unsigned)m->p.levels),
@@ -286,6 +336,13 @@ static struct component *iommu_create(struct sim *s, const char *name, const voi
 	    !(m->cc = context_cache_create(&m->p.ctx, s->seed ^ 0xcc, what, e)) ||
 	    !(m->pm = physmem_create(m->p.table_base, m->p.table_size, e)) ||
 	    !(m->ct = ctxtable_create(m->pm, e)) || iommu_stats(m, e))
+		goto err;
+	const struct cfg_node *nl = m->p.nested;
+	if (nl && ((nl->kind == CFG_SEQ && nl->n) || (nl->kind == CFG_SCALAR && *nl->str)) &&
+	    (!(m->ss_tlb = iotlb_create(&m->p.ss_tlb, s->seed ^ 0x55, what, e)) ||
+	     !(m->fs_pwc = pwc_create(&m->p.fs_pwc, s->seed ^ 0xf5, what, e)) ||
+	     iotlb_stats_register(m->ss_tlb, s->stats, "iommu.nested.ss_tlb", e) ||
+	     pwc_stats_register(m->fs_pwc, s->stats, "iommu.nested.fs_pwc", e)))
 		goto err;
 	m->stage = (uint16_t)st;
 	return &m->c;
