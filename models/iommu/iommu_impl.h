@@ -8,10 +8,12 @@
 
 #include "models/iommu/ctxtable.h"
 #include "models/iommu/fltable.h"
+#include "models/iommu/invq.h"
 #include "models/iommu/iotlb.h"
 #include "models/iommu/nested.h"
 #include "models/iommu/pgtable.h"
 #include "models/iommu/physmem.h"
+#include "models/iommu/unmapq.h"
 #include "models/pcie/pcie_topo.h"
 #include "models/pcie/root_complex.h"
 #include "sim.h"
@@ -32,6 +34,8 @@ struct iommu_params {
 	const struct cfg_node *events;
 	const struct cfg_node *nested;
 	uint64_t nested_table_area;
+	struct invq_params inv;
+	struct unmapq_params unmap;
 	struct iotlb_params ss_tlb;
 	struct pwc_params fs_pwc;
 	struct iotlb_params iotlb;
@@ -83,6 +87,8 @@ struct iommu {
 	struct pgtable **domains;       /* per VM: second stage */
 	struct fltable **fl;            /* per VM: guest first stage, NULL unless nested */
 	struct physmem **gmem;          /* per VM: the guest's table frames (GPAs) */
+	struct invq *invq;              /* queued invalidation */
+	struct unmapq *unmapq;          /* unmap policy over it */
 	struct iotlb *ss_tlb;           /* nested: second-stage TLB (GPA -> HPA) */
 	struct pwc *fs_pwc;             /* nested: first-stage walk cache (IOVA -> table GPA) */
 	struct dmar_caps caps;
@@ -115,10 +121,12 @@ struct iommu {
 /* Load and schedule the 'events' list (iommu_map.c). */
 int iommu_events_load(struct iommu *m, struct iov_err *e);
 
-/* The unmap of [iova, +size) in VM vm's domain is in the table: invalidate by
- * the unmap policy, then release g's frames (iommu_inv.c). */
-int iommu_inv_unmapped(struct iommu *m, unsigned vm, uint64_t iova, uint64_t size,
-		       struct pgt_gather *g, struct iov_err *e);
+/* Invalidation (iommu_inv.c): the queue and the unmap policy, created with
+ * the IOMMU; an unmap of [iova, +size) in VM vm's domain through the policy. */
+int iommu_inv_create(struct iommu *m, struct iov_err *e);
+void iommu_inv_destroy(struct iommu *m);
+int iommu_inv_unmap(struct iommu *m, unsigned vm, uint64_t iova, uint64_t size,
+		    struct iov_err *e);
 
 /* A parameter naming devices or VMs: a list, one name or nothing (iommu_setup.c). */
 bool iommu_names_has(const struct cfg_node *l, const char *name);

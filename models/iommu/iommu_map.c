@@ -5,7 +5,7 @@
  * visible to the next walk at once (VT-d without caching mode caches no
  * not-present entry, so nothing is flushed); an unmap clears the entries now
  * and hands the IOTLB / walk-cache invalidation to the unmap policy
- * (iommu_inv.c), so the old translation may stay usable until the flush is
+ * (iommu_inv.c: strict or deferred), so the old translation may stay usable until the flush is
  * done: that window is what the stale-translation stats measure.
  *
  * The scenario drives it with the IOMMU's 'events' list:
@@ -67,15 +67,10 @@ int iommu_unmap(struct component *c, unsigned vm, uint64_t iova, uint64_t size,
 	struct iommu *m = iommu_of(c);
 	if (vm >= m->ndomains)
 		return iov_err_set(e, IOV_BAD_INPUT, "%s: no VM %u", c->name, vm);
-	struct pgt_gather g;
-	pgtable_gather_init(&g);
-	int64_t n = pgtable_unmap(m->domains[vm], iova, size, &g, e);
-	if (n < 0) {
-		pgtable_gather_release(m->pm, &g);
+	if (iommu_inv_unmap(m, vm, iova, size, e))
 		return -1;
-	}
 	(*m->st_unmaps)++;
-	return iommu_inv_unmapped(m, vm, iova, size, &g, e);
+	return 0;
 }
 
 /* ---------------------------------------------------------- events -- */

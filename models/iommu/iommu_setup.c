@@ -53,6 +53,8 @@ static const struct param_desc iommu_param_desc[] = {
 	{ "events", PARAM_NODE, IP(events), "", 0, 0, NULL,
 	  "hypervisor map/unmap during the run: a list of {at, op: map|unmap, vm, iova, size, "
 	  "hpa, perms: r|w|rw, repeat, every, stride} (docs/models/iommu.md)" },
+	INVQ_PARAMS("inv_", struct iommu_params, inv),
+	UNMAPQ_PARAMS("unmap_", struct iommu_params, unmap),
 	{ "nested", PARAM_NODE, IP(nested), "", 0, 0, NULL,
 	  "VMs whose devices translate in two stages: the guest's first stage (IOVA -> GPA, in "
 	  "its memory) over the domain's second stage (docs/models/iommu.md)" },
@@ -247,6 +249,7 @@ static void iommu_destroy(struct component *c)
 	free(m->domains);
 	free(m->fl);
 	free(m->gmem);
+	iommu_inv_destroy(m);
 	iotlb_destroy(m->ss_tlb);
 	pwc_destroy(m->fs_pwc);
 	free(m->st_fault_dev);
@@ -335,7 +338,7 @@ static struct component *iommu_create(struct sim *s, const char *name, const voi
 	    !(m->pwc = pwc_create(&m->p.pwc, s->seed ^ 0x9ac, what, e)) ||
 	    !(m->cc = context_cache_create(&m->p.ctx, s->seed ^ 0xcc, what, e)) ||
 	    !(m->pm = physmem_create(m->p.table_base, m->p.table_size, e)) ||
-	    !(m->ct = ctxtable_create(m->pm, e)) || iommu_stats(m, e))
+	    !(m->ct = ctxtable_create(m->pm, e)) || iommu_stats(m, e) || iommu_inv_create(m, e))
 		goto err;
 	const struct cfg_node *nl = m->p.nested;
 	if (nl && ((nl->kind == CFG_SEQ && nl->n) || (nl->kind == CFG_SCALAR && *nl->str)) &&

@@ -218,6 +218,62 @@ static void test_nested(void **state)
 	done(&r);
 }
 
+/* d0 reads a 64 KiB buffer of vm0 one 64 B read at a time (about 600 ns
+ * each); at 20 us the hypervisor unmaps the buffer. Strict: the flush is done
+ * one IOTLB + one wait descriptor later and every later read faults; deferred:
+ * the IOTLB keeps translating for the batch timeout, every later read goes
+ * through on a stale entry. %s: unmap policy. */
+static const char unmap_fmt[] =
+	"components:\n"
+	"  - {name: rc, type: pcie_root_complex, root_ports: 1}\n"
+	"  - {name: mem, type: memory, latency: 100ns}\n"
+	"  - {name: l0, type: pcie_link, gen: 3, width: 8}\n"
+	"  - {name: d0, type: dma_source, max_outstanding: 1,\n"
+	"     trace: {gen: random, base: 4GiB, window: 64KiB, size: 64, count: 100}}\n"
+	"  - name: iommu\n"
+	"    type: iommu\n"
+	"    rc: rc\n"
+	"    unmap_policy: %s\n"
+	"    events: [{at: 20us, op: unmap, vm: vm0, iova: 4GiB, size: 64KiB}]\n"
+	"vms:\n"
+	"  - {name: vm0, memory: [{base: 4GiB, size: 1GiB}], devices: [d0]}\n"
+	"connections:\n"
+	"  - [rc.mem, mem.port]\n"
+	"  - [rc.rp0, l0.up]\n"
+	"  - [l0.down, d0.up]\n";
+
+static void test_unmap_policies(void **state)
+{
+	(void)state;
+	struct run r;
+	char text[2048];
+	snprintf(text, sizeof(text), unmap_fmt, "strict");
+	run_text(&r, text, true);
+	assert_int_equal(r.status, 0);
+	uint64_t blocked = stat(&r, "iommu.faults.no_read");
+	assert_true(blocked > 20 && blocked < 80);
+	uint64_t stale = stat(&r, "iommu.stale_translations");
+	assert_true(stale <= 1);        /* the read that came within the 600 ns flush */
+	assert_int_equal(stat(&r, "iommu.unmap.flushes"), 1);
+	assert_int_equal(stat(&r, "isolation.blocked"), blocked);
+	run_free(&r);
+	snprintf(text, sizeof(text), unmap_fmt, "deferred");
+	run_text(&r, text, true);
+	assert_int_equal(r.status, 0);
+	assert_int_equal(stat(&r, "iommu.faults.total"), 0);
+	assert_int_equal(stat(&r, "iommu.stale_translations"), blocked + stale);
+	assert_int_equal(stat(&r, "iommu.unmap.flush_timeout"), 1);
+	run_free(&r);
+	/* an event naming no VM is located bad input */
+	snprintf(text, sizeof(text), unmap_fmt, "strict");
+	char *v = strstr(text, "vm: vm0, iova");
+	memcpy(v, "vm: vmX", 7);
+	run_text(&r, text, true);
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.e.msg, "no VM 'vmX'"));
+	run_free(&r);
+}
+
 static void test_host_devices(void **state)
 {
 	(void)state;
@@ -256,6 +312,7 @@ int main(void)
 		cmocka_unit_test(test_fault_service),
 		cmocka_unit_test(test_fpd),
 		cmocka_unit_test(test_nested),
+		cmocka_unit_test(test_unmap_policies),
 		cmocka_unit_test(test_host_devices),
 		cmocka_unit_test(test_disabled),
 	};
