@@ -27,7 +27,7 @@
  * in order, for the IOMMU component to replay through the memory model.
  *
  * Not modelled: scalable mode (scalable-mode root/context entries, PASID
- * directory and tables, first-stage and nested translation), extended root/
+ * directory and tables; nested translation uses fltable.h / nested.h), extended root/
  * context entries, reserved-field checks (faults 0xA-0xC), translation
  * requests / translated requests (ATS, fault 0xD), interrupt remapping
  * (faults 0x20-0x26; another file), and every timing and cache.

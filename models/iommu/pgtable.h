@@ -32,8 +32,8 @@
  *    replays); pgtable_entry_addr()/pgtable_decode() are the single steps, for
  *    a walker that resumes from a page-walk-cache hit.
  *
- * Not modelled: first-stage (guest IOVA -> GPA) tables and nested walks;
- * scalable-mode A/D bit updates; snoop/memory-type attributes; reserved-bit
+ * First-stage tables and nested walks are in fltable.h / nested.h. Not modelled
+ * here: scalable-mode A/D bit updates; snoop/memory-type attributes; reserved-bit
  * faults; any timing (the IOMMU component times each read of the trace).
  */
 #ifndef IOVSIM_PGTABLE_H
