@@ -17,13 +17,9 @@
  * a fault log of 'fault_log' records (overflow flagged) unless the context
  * has fault processing disabled.
  *
- * Tables are built at elaboration from the scenario's VMs: one domain per VM,
- * its memory ranges mapped IOVA (= guest-physical) -> host-physical, its
- * devices' context entries pointing at it; host-owned devices get
- * pass-through or no context ('host').
- *
- * Not modelled yet (issue 4): invalidation queue and unmap policies, nested
- * translation, PASID / scalable mode, ATS, interrupt remapping.
+ * Nested domains (iommu_nested.c) replace the one-stage walk with the
+ * nested walk's references; the hypervisor's map/unmap and the invalidation
+ * they need are in iommu_map.c / iommu_inv.c; set-up in iommu_setup.c.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -369,11 +369,11 @@ const struct model model_iommu = {
 	.kind = "iommu",
 	.type = "iommu",
 	.desc = "DMA remapping at the root complex: context cache, IOTLB, walk caches, timed page "
-		"walks through memory, faults",
+		"walks through memory, faults, nested translation, map/unmap with queued "
+		"invalidation",
 	.ops = &iommu_ops,
 	.params = iommu_param_desc,
 	.params_size = sizeof(struct iommu_params),
 	.ports = iommu_ports,
-	.not_modelled = "invalidation queue and unmap policies, nested translation, PASID / "
-			"scalable mode, ATS, interrupt remapping (issue 4 continues)",
-};
+	.not_modelled = "PASID / scalable mode, interrupt remapping (issue 5), page requests (PRI), "
+			"A/D bits, reserved-field faults, invalidation of the nested caches";
