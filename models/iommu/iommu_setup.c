@@ -376,4 +376,5 @@ const struct model model_iommu = {
 	.params_size = sizeof(struct iommu_params),
 	.ports = iommu_ports,
 	.not_modelled = "PASID / scalable mode, interrupt remapping (issue 5), page requests (PRI), "
-			"A/D bits, reserved-field faults, invalidation of the nested caches";
+			"A/D bits, reserved-field faults, invalidation of the nested caches",
+};
