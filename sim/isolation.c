@@ -106,7 +106,13 @@ static bool iso_overlap(const struct sim_vm_range *a, const struct sim_vm_range 
 int iso_init(struct sim *s, struct iov_err *e)
 {
 	struct sim_isolation *iso = &s->iso;
-	return iso_stats(s, "isolation", &iso->st_allowed, &iso->st_blocked, &iso->st_violations, e);
+	if (iso_stats(s, "isolation", &iso->st_allowed, &iso->st_blocked, &iso->st_violations, e))
+		return -1;
+	iso->st_translated_bypass = stats_counter(s->stats, "isolation.translated_bypass", "",
+						  "requests with a translated address (ATS) that "
+						  "reached memory or a peer: no IOMMU checked them "
+						  "(also counted as allowed or violations)", e);
+	return iso->st_translated_bypass ? 0 : -1;
 }
 
 int iso_load(struct sim *s, const struct cfg_node *vms, struct iov_err *e)
@@ -220,14 +226,23 @@ static int iso_initiator_vm(const struct sim *s, const struct tlp *t)
 	return t->flow < s->nflows ? s->flows[t->flow].vm : -1;
 }
 
+/* A translated request went by the IOMMU: its address is the device's word. */
+static void iso_note_translated(struct sim *s, const struct tlp *t)
+{
+	if (t->at == TLP_AT_TRANSLATED)
+		(*s->iso.st_translated_bypass)++;
+}
+
 void iso_reached_memory(struct sim *s, const struct tlp *t)
 {
 	int owner = iso_vm_of_addr(s, t->addr);
+	iso_note_translated(s, t);
 	iso_count(s, t, owner == iso_initiator_vm(s, t) ? ISO_ALLOWED : ISO_VIOLATION);
 }
 
 void iso_reached_peer(struct sim *s, const struct tlp *t, int target_vm)
 {
+	iso_note_translated(s, t);
 	iso_count(s, t, target_vm == iso_initiator_vm(s, t) ? ISO_ALLOWED : ISO_VIOLATION);
 }
 

@@ -13,6 +13,12 @@
  * counts as allowed. Counted per request TLP, in isolation.* and
  * flows.<name>.isolation.*. Issue 4's IOMMU replaces "owned by the VM" with
  * "mapped in the initiator's domain" at the root complex.
+ *
+ * A request with a translated address (PCIe ATS, AT = translated) is classed
+ * the same way by what it reaches, and is also counted in
+ * isolation.translated_bypass: no IOMMU looked at it on its way (the root
+ * complex lets translated requests of ATS-enabled functions through as
+ * they are, and ACS Direct Translated P2P sends them straight to a peer).
  */
 #ifndef IOVSIM_ISOLATION_H
 #define IOVSIM_ISOLATION_H
@@ -43,6 +49,7 @@ struct sim_isolation {
 	size_t nvms;
 	struct sim_vm *vms;
 	uint64_t *st_allowed, *st_blocked, *st_violations;
+	uint64_t *st_translated_bypass;         /* translated requests delivered unchecked */
 };
 
 /* Register the isolation.* totals (sim_create). */

@@ -27,6 +27,27 @@ enum tlp_type {
 
 enum tlp_status { TLP_SC_SC = 0, TLP_SC_UR = 1, TLP_SC_CA = 4 };   /* completion status */
 
+/* Address Type of a memory request (the header's AT field, PCIe ATS). */
+enum tlp_at {
+	TLP_AT_UNTRANSLATED = 0,        /* 00b: the address is an IOVA; the IOMMU translates it */
+	TLP_AT_TREQ = 1,                /* 01b: Translation Request (an MRd asking the
+					 * translation agent for the page of addr) */
+	TLP_AT_TRANSLATED = 2,          /* 10b: the address is already host-physical */
+};
+
+/* ATS permissions in a Translation Completion (ats_perms). */
+#define TLP_ATS_R 1u
+#define TLP_ATS_W 2u
+
+/* Message codes of the messages modelled (TLP_MSG). Both are routed by ID
+ * (msg_dest), not by address. */
+enum tlp_msg_code {
+	TLP_MSG_NONE = 0,
+	TLP_MSG_ATS_INV_REQ,            /* ATS Invalidate Request: root complex -> function;
+					 * drop translations of [addr, addr + ats_size) */
+	TLP_MSG_ATS_INV_CPL,            /* ATS Invalidate Completion: function -> root complex */
+};
+
 #define TLP_MAX_STAMPS 24
 
 /*
@@ -47,13 +68,25 @@ struct tlp {
 	bool is_msi;
 	bool internal;                  /* issued by a component for itself (the root
 					 * complex's page-walk reads), not by a device */
+	uint8_t at;                     /* requests: enum tlp_at (a trace's [at] sets
+					 * TLP_AT_TRANSLATED; ACS and the root complex read
+					 * this, not attrs) */
+	uint8_t ats_perms;              /* Translation Completion: TLP_ATS_R | TLP_ATS_W;
+					 * 0 = no translation */
+	uint8_t msg_code;               /* TLP_MSG: enum tlp_msg_code */
+	uint16_t msg_dest;              /* ID-routed messages: routing ID of the destination
+					 * (the root complex is 0x0000) */
 	uint16_t rid;                   /* requester ID (bus<<8 | dev<<3 | fn) */
 	uint16_t tag;
 	uint32_t flow;                  /* index of the requester's flow (sim_flow) */
 	uint32_t attrs;                 /* TRACE_F_* attribute bits (ro, ns, ido, at, pasid) */
 	uint32_t pasid;
 	uint32_t data;                  /* MSI data */
-	uint64_t addr;
+	uint64_t addr;                  /* Translation Completion: the translated page base;
+					 * Invalidate Request: first untranslated address */
+	uint64_t ats_size;              /* Translation Completion: bytes the translation
+					 * covers (a power of two >= 4096); Invalidate
+					 * Request: bytes to invalidate */
 	uint32_t len;                   /* bytes: requested (MRd) or carried (MWr, CplD) */
 	uint32_t byte_count;            /* completions: bytes still to come for the request,
 					 * this one's included (== len on the last one); 0 is
@@ -80,13 +113,36 @@ static inline void tlp_stamp(struct tlp *t, uint16_t stage, sim_time_t now)
 		t->stamps_overflow = true;
 }
 
+/* "MRd", "MWr", "CplD", "Cpl", "Msg" */
 const char *tlp_type_name(enum tlp_type t);
 
-/* Completions are routed by ID (the requester ID they carry), the rest by address. */
+/* CplD or Cpl. */
 static inline bool tlp_is_cpl(const struct tlp *t)
 {
 	return t->type == TLP_CPLD || t->type == TLP_CPL;
-}     /* "MRd", "MWr", "CplD", "Cpl", "Msg" */
+}
+
+/* Routing. Completions are routed by ID (the requester ID they carry),
+ * messages (only the ATS invalidation messages are modelled) by ID too
+ * (msg_dest), the rest by address. */
+static inline bool tlp_routed_by_id(const struct tlp *t)
+{
+	return tlp_is_cpl(t) || t->type == TLP_MSG;
+}
+
+/* The routing ID an ID-routed TLP is going to. */
+static inline uint16_t tlp_route_id(const struct tlp *t)
+{
+	return t->type == TLP_MSG ? t->msg_dest : t->rid;
+}
+
+/* A Translation Request carries an untranslated address, meaningless for
+ * address routing: it always goes up to the translation agent in the root
+ * complex, never to a peer. */
+static inline bool tlp_for_root(const struct tlp *t)
+{
+	return t->at == TLP_AT_TREQ && !tlp_is_cpl(t);
+}
 
 /* Pool. Grows in chunks (never shrinks while alive); objects are reset on alloc. */
 struct tlp_pool;

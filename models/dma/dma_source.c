@@ -7,6 +7,9 @@
  * per 'issue_cycles' clock cycles. Open-loop records wait for their time;
  * closed-loop ('-') records go as soon as a tag is free.
  *
+ * With 'ats: true' each read or write TLP is first translated through the
+ * function's ATS cache, asking the root complex on a miss (dma_ats.c).
+ *
  * Not modelled: the device's internal DMA engine pipeline and descriptor
  * fetches (the NIC model adds those); completion reordering checks; tags are
  * a plain count, not specific tag values with phantom functions.
@@ -14,23 +17,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/pcie/endpoint.h"
+#include "dma_impl.h"
 #include "rng.h"
-#include "sim.h"
-#include "trace.h"
 #include "units.h"
 
 extern const struct model model_dma_source;
-
-struct dma_source_params {
-	const struct cfg_node *trace;
-	struct sim_clock clock;
-	uint64_t max_outstanding;
-	uint64_t mrrs;
-	uint64_t mps;
-	uint64_t issue_cycles;
-	struct pcie_ep_params ep;
-};
 
 static const struct param_desc dma_source_param_desc[] = {
 	{ "trace", PARAM_NODE, offsetof(struct dma_source_params, trace), NULL, 0, 0, NULL,
@@ -97,48 +88,9 @@ static const struct param_desc dma_gen_param_desc[] = {
 	{ NULL, 0, 0, NULL, 0, 0, NULL, NULL },
 };
 
-/* One trace record being carried out (reads: until all completions are in). */
-struct dma_txn {
-	sim_time_t t0;                  /* first request issued */
-	uint32_t flow;
-	uint32_t bytes;                 /* total payload */
-	uint32_t reqs_left;             /* requests still to issue */
-	uint32_t cpls_left;             /* requests issued, completions pending */
-	bool used;
-};
-
-struct dma_source {
-	struct component c;
-	struct dma_source_params p;
-	struct port up;
-	struct pcie_ep ep;              /* config space, BARs, BME; answers peer requests */
-	struct trace_stream *ts;
-
-	struct trace_rec cur;           /* record being issued */
-	bool have_cur, eof;
-	uint64_t cur_off;               /* bytes of cur already issued */
-	int cur_txn;                    /* txn slot of cur (reads) */
-	sim_time_t cur_t0;
-
-	struct dma_txn *txns;           /* max_outstanding slots */
-	uint32_t *free_txn;             /* stack of free txn slots */
-	uint32_t nfree_txn;
-	uint32_t tags_used;             /* read requests in flight */
-	uint32_t *src_flow;             /* trace source index -> flow index */
-	uint32_t src_flow_cap;
-
-	struct tlp *blocked;            /* refused by the peer, resent on retry */
-	bool issue_pending;             /* an issue event is scheduled */
-	bool waiting_retry;
-	sim_time_t next_issue;          /* earliest edge for the next TLP */
-
-	uint64_t *st_rd_reqs, *st_wr_tlps, *st_msis, *st_tag_stalls, *st_refusals, *st_cpl_errors;
-	struct hist *st_issue_delay;
-};
-
 static void dma_issue_event(void *arg);
 
-static void dma_schedule_issue(struct dma_source *d, sim_time_t at)
+void dma_schedule_issue(struct dma_source *d, sim_time_t at)
 {
 	struct sim_kernel *k = d->c.sim->k;
 	if (d->issue_pending || d->waiting_retry)
@@ -213,6 +165,7 @@ static int dma_fetch(struct dma_source *d)
 	d->have_cur = true;
 	d->cur_off = 0;
 	d->cur_txn = -1;
+	d->ats_started = false;
 	if (d->cur.op == TRACE_OP_PKT_TX || d->cur.op == TRACE_OP_PKT_RX)
 		return iov_err_set(s->err, IOV_BAD_INPUT,
 				   "%s: packet records (%s) need a NIC model; component '%s' is a "
@@ -242,6 +195,7 @@ static struct tlp *dma_make_tlp(struct dma_source *d, uint32_t flow, uint32_t le
 	t->addr64 = t->addr > 0xffffffffull;
 	t->len = len;
 	t->attrs = d->cur.flags;
+	t->at = d->cur.flags & TRACE_F_TRANSLATED ? TLP_AT_TRANSLATED : TLP_AT_UNTRANSLATED;
 	t->pasid = d->cur.pasid;
 	t->t_issue = sim_now(s->k);
 	switch (d->cur.op) {
@@ -266,13 +220,15 @@ static struct tlp *dma_make_tlp(struct dma_source *d, uint32_t flow, uint32_t le
 struct dma_sent_info {
 	enum tlp_type type;
 	bool is_msi;
+	uint8_t at;
 	uint32_t len, flow;
+	sim_time_t t_issue;
 };
 
 static struct dma_sent_info dma_info(const struct tlp *t)
 {
-	return (struct dma_sent_info){ .type = t->type, .is_msi = t->is_msi, .len = t->len,
-				       .flow = t->flow };
+	return (struct dma_sent_info){ .type = t->type, .is_msi = t->is_msi, .at = t->at,
+				       .len = t->len, .flow = t->flow, .t_issue = t->t_issue };
 }
 
 /* Account what was just sent; advance within cur. */
@@ -280,10 +236,18 @@ static void dma_sent(struct dma_source *d, const struct dma_sent_info *t)
 {
 	struct sim *s = d->c.sim;
 	sim_time_t now = sim_now(s->k);
-	if (d->cur_off == 0 && d->cur.time != TRACE_TIME_ASAP)
+	bool first = d->cur_off == 0 && !d->ats_started;
+	if (first && d->cur.time != TRACE_TIME_ASAP)
 		hist_add(d->st_issue_delay, now - d->cur.time);
-	if (d->cur_off == 0)
-		d->cur_t0 = now;
+	if (first)
+		d->cur_t0 = t->t_issue;
+	d->next_issue = now + sim_clock_cycles(&d->c.clock, d->p.issue_cycles);
+	if (t->at == TLP_AT_TREQ) {     /* the TLP itself is still to go */
+		d->tags_used++;
+		d->ats_started = true;
+		atc_treq_sent(&d->ep.atc);
+		return;
+	}
 	d->cur_off += t->len;
 	bool last = d->cur_off >= d->cur.len;
 	if (t->type == TLP_MRD) {
@@ -301,7 +265,6 @@ static void dma_sent(struct dma_source *d, const struct dma_sent_info *t)
 	}
 	if (last)
 		d->have_cur = false;
-	d->next_issue = now + sim_clock_cycles(&d->c.clock, d->p.issue_cycles);
 }
 
 static void dma_issue_event(void *arg)
@@ -352,14 +315,21 @@ static void dma_issue_event(void *arg)
 					       .reqs_left = dma_requests_for(d, &d->cur) };
 		}
 	}
-	struct tlp *t = dma_make_tlp(d, flow, d->cur.op == TRACE_OP_MSI ? 4 : dma_chunk(d));
+	uint64_t hpa = 0;
+	enum dma_go go = dma_ats_step(d, &hpa);
+	if (go == DMA_GO_WAIT)
+		return;
+	struct tlp *t = go == DMA_GO_TREQ ? dma_make_treq(d, flow) :
+			dma_make_tlp(d, flow, d->cur.op == TRACE_OP_MSI ? 4 : dma_chunk(d));
 	if (!t) {
 		iov_err_set(s->err, IOV_INTERNAL, "out of memory (TLP pool)");
 		sim_abort(s);
 		return;
 	}
-	if (d->cur_off == 0 && d->cur_txn >= 0)
-		d->txns[d->cur_txn].t0 = now;
+	if (go == DMA_GO_TRANSLATED)
+		atc_translated(&d->ep.atc, t, hpa, now);
+	if (d->cur_off == 0 && d->cur_txn >= 0 && !d->ats_started)
+		d->txns[d->cur_txn].t0 = t->t_issue;
 	struct dma_sent_info info = dma_info(t);
 	if (!port_send(&d->up, t)) {
 		(*d->st_refusals)++;
@@ -379,10 +349,13 @@ static void dma_up_retry(struct port *p)
 	struct tlp *t = d->blocked;
 	if (!t)
 		return;
-	/* The wait for room is part of the device stage of this TLP. */
-	t->t_issue = sim_now(d->c.sim->k);
-	if (d->cur_off == 0 && d->cur_txn >= 0)
-		d->txns[d->cur_txn].t0 = t->t_issue;
+	/* The wait for room is part of the device stage of this TLP (a translated
+	 * one keeps its translation's start: stamped "ats", it has a stage). */
+	if (!t->nstamps) {
+		t->t_issue = sim_now(d->c.sim->k);
+		if (d->cur_off == 0 && d->cur_txn >= 0 && !d->ats_started)
+			d->txns[d->cur_txn].t0 = t->t_issue;
+	}
 	struct dma_sent_info info = dma_info(t);
 	if (!port_send(&d->up, t)) {
 		(*d->st_refusals)++;
@@ -401,7 +374,11 @@ static bool dma_up_recv(struct port *p, struct tlp *t)
 	sim_time_t now = sim_now(s->k);
 
 	if (!tlp_is_cpl(t)) {
-		pcie_ep_request(&d->ep, t);     /* MMIO or a peer's DMA to our BARs */
+		pcie_ep_request(&d->ep, t);     /* MMIO, a peer's DMA to our BARs, messages */
+		return true;
+	}
+	if (t->cookie == DMA_TREQ_COOKIE) {
+		dma_ats_completion(d, t);
 		return true;
 	}
 	struct dma_txn *x = &d->txns[t->cookie];
@@ -416,9 +393,9 @@ static bool dma_up_recv(struct port *p, struct tlp *t)
 	d->tags_used--;
 	x->cpls_left--;
 	if (x->cpls_left == 0 && x->reqs_left == 0) {
-		sim_dma_read_done(s, x->flow, x->bytes, x->t0, now, t);
-		x->used = false;
-		d->free_txn[d->nfree_txn++] = (uint32_t)(x - d->txns);
+		if (!x->failed)
+			sim_dma_read_done(s, x->flow, x->bytes, x->t0, now, t);
+		dma_free_txn(d, x);
 	}
 	tlp_free(s->tlps, t);
 	if (!d->issue_pending && !d->waiting_retry && (d->have_cur || !d->eof))
@@ -580,5 +557,5 @@ const struct model model_dma_source = {
 	.params_size = sizeof(struct dma_source_params),
 	.ports = dma_source_ports,
 	.not_modelled = "device-internal DMA engine and descriptor fetches; specific tag values; "
-			"completion ordering checks",
+			"completion ordering checks; ATS: hits under a miss, PRI, PASID",
 };

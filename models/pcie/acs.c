@@ -4,8 +4,11 @@
  * multi-function devices (PCIe Base Spec 6.12.1; the bit names of FACTS.md):
  *   SV  a request whose requester bus is outside the port's secondary..
  *       subordinate range is blocked (spoofed requester ID);
- *   TB  a request carrying a translated address (AT) is blocked;
- *   DT  a translated request for a peer goes straight to it, even with RR;
+ *   TB  a memory request whose Address Type is not untranslated (a
+ *       translated request or a Translation Request) is blocked (PCIe r7.0
+ *       6.12.1.1; DT is then moot);
+ *   DT  a translated request for a peer goes straight to it, even with RR
+ *       and egress control;
  *   RR  a request for a peer port is redirected upstream (to the root
  *       complex, where the IOMMU checks it) instead of going across;
  *   CR  the same for completions;
@@ -19,18 +22,16 @@
  */
 #include "acs_route.h"
 
-#include "trace.h"
-
 enum xbar_verdict acs_decide(const struct pcie_fn *port, bool has, const struct pcie_acs *a,
 			     const struct tlp *t, unsigned in_idx, int target, bool *up)
 {
 	bool cpl = tlp_is_cpl(t);
-	bool translated = (t->attrs & TRACE_F_TRANSLATED) != 0;
+	bool translated = t->at == TLP_AT_TRANSLATED;
 	*up = false;
 	if (has && !cpl) {
 		if (a->sv && port->sec && !pcie_in_buses(port, t->rid))
 			return XV_BLOCK_CA;
-		if (a->tb && translated)
+		if (a->tb && t->at != TLP_AT_UNTRANSLATED)
 			return XV_BLOCK_CA;
 	}
 	if (target < 0) {

@@ -6,24 +6,44 @@
 
 static void ep_cpl_event(void *arg);
 
-static void ep_arm(struct pcie_ep *ep)
+/* The queue whose head is due first (messages are posted: they win ties, as
+ * in the fabric's queues); NULL when both are empty. */
+static struct tlp_fifo *ep_next(struct pcie_ep *ep)
 {
-	if (ep->ev_pending || ep->busy || !ep->cpl.head)
-		return;
-	struct sim_kernel *k = ep->c->sim->k;
-	sim_time_t at = ep->cpl.head->t_due;
-	ep->ev_pending = true;
-	sim_schedule_at(k, at > sim_now(k) ? at : sim_now(k), ep_cpl_event, ep);
+	const struct tlp *c = ep->cpl.head, *m = ep->msgs.head;
+	if (!m)
+		return c ? &ep->cpl : NULL;
+	return !c || m->t_due <= c->t_due ? &ep->msgs : &ep->cpl;
 }
 
-/* Send due completions; true if the port refused one. */
+/* The two queues have different latencies: an event already pending may be
+ * too late for a new head, so it is moved earlier. */
+static void ep_arm(struct pcie_ep *ep)
+{
+	struct tlp_fifo *q = ep_next(ep);
+	if (ep->busy || !q)
+		return;
+	struct sim_kernel *k = ep->c->sim->k;
+	sim_time_t at = q->head->t_due > sim_now(k) ? q->head->t_due : sim_now(k);
+	if (ep->ev_pending) {
+		if (ep->ev_at <= at)
+			return;
+		sim_cancel(k, ep->ev);
+	}
+	ep->ev_pending = true;
+	ep->ev_at = at;
+	ep->ev = sim_schedule_at(k, at, ep_cpl_event, ep);
+}
+
+/* Send due completions and messages; true if the port refused one. */
 static bool ep_send(struct pcie_ep *ep)
 {
 	sim_time_t now = sim_now(ep->c->sim->k);
-	while (ep->cpl.head && ep->cpl.head->t_due <= now) {
-		struct tlp *t = tlp_fifo_pop(&ep->cpl);
+	struct tlp_fifo *q;
+	while ((q = ep_next(ep)) && q->head->t_due <= now) {
+		struct tlp *t = tlp_fifo_pop(q);
 		if (!port_send(ep->up, t)) {
-			tlp_fifo_unpop(&ep->cpl, t);
+			tlp_fifo_unpop(q, t);
 			ep->busy = true;
 			return true;
 		}
@@ -54,10 +74,42 @@ static bool ep_holds(const struct pcie_ep *ep, uint64_t addr)
 	return false;
 }
 
+/* An ATS Invalidate Request: drop the translations at once, answer with the
+ * Invalidate Completion (the same object, routed by ID back to the
+ * requester, echoing its cookie as the ITag) atc_inv_latency later. Any
+ * other message, or one for a function without ATS: unsupported, dropped. */
+static void ep_message(struct pcie_ep *ep, struct tlp *t)
+{
+	struct sim *s = ep->c->sim;
+	sim_time_t now = sim_now(s->k);
+	if (t->msg_code != TLP_MSG_ATS_INV_REQ || !atc_enabled(&ep->atc)) {
+		(*ep->st_misrouted)++;
+		tlp_free(s->tlps, t);
+		return;
+	}
+	atc_invalidate(&ep->atc, t->addr, t->ats_size);
+	t->msg_code = TLP_MSG_ATS_INV_CPL;
+	t->msg_dest = t->rid;
+	t->rid = pcie_ep_rid(ep);
+	t->addr = 0;
+	t->ats_size = 0;
+	t->len = 0;
+	t->nstamps = 0;
+	t->stamps_overflow = false;
+	t->t_issue = now;
+	t->t_due = now + ep->atc.p.inv_latency;
+	tlp_fifo_push(&ep->msgs, t);
+	ep_arm(ep);
+}
+
 void pcie_ep_request(struct pcie_ep *ep, struct tlp *t)
 {
 	struct sim *s = ep->c->sim;
 	sim_time_t now = sim_now(s->k);
+	if (t->type == TLP_MSG) {
+		ep_message(ep, t);
+		return;
+	}
 	if (!ep_holds(ep, t->addr)) {
 		(*ep->st_misrouted)++;
 		if (t->type != TLP_MRD) {
@@ -131,8 +183,11 @@ int pcie_ep_init(struct pcie_ep *ep, struct component *c, struct port *up,
 	ep->fn = (struct pcie_fn){ .name = c->name, .kind = PCIE_FN_ENDPOINT, .c = c,
 				   .bme = p->bme != 0, .vm = -1, .pinned_bus = -1 };
 	if (pcie_acs_parse(p->acs, &ep->fn.has_acs, &ep->fn.acs, e) ||
-	    pcie_bars_parse(p->bars, &ep->fn, e) || ep_caps(ep, p->caps, e))
+	    pcie_bars_parse(p->bars, &ep->fn, e) || ep_caps(ep, p->caps, e) ||
+	    atc_init(&ep->atc, &p->atc, s, c->name, e))
 		return -1;
+	if (atc_enabled(&ep->atc))
+		ep->fn.caps |= PCIE_CAP_ATS;
 	ep->node = (struct pcie_node){ .kind = PCIE_NODE_ENDPOINT, .c = c, .up = up,
 				       .self = &ep->fn, .loc = node ? node->loc : (struct cfg_loc){ 0 } };
 	if (pcie_bus_pin(p->bus, &ep->node.pinned_bus, e))
@@ -149,7 +204,8 @@ int pcie_ep_init(struct pcie_ep *ep, struct component *c, struct port *up,
 	    !EP_STAT(st_bar_writes, "bar_writes", "writes to its BARs absorbed") ||
 	    !EP_STAT(st_bme_blocked, "bme_blocked", "DMA requests not sent: Bus Master Enable "
 		     "clear") ||
-	    !EP_STAT(st_misrouted, "misrouted", "requests that reached it outside its BARs (UR)"))
+	    !EP_STAT(st_misrouted, "misrouted", "requests that reached it outside its BARs, and "
+		     "messages it does not support (UR)"))
 		return -1;
 #undef EP_STAT
 	return 0;
@@ -162,4 +218,7 @@ void pcie_ep_free(struct pcie_ep *ep)
 		return;
 	while ((t = tlp_fifo_pop(&ep->cpl)))
 		tlp_free(ep->c->sim->tlps, t);
+	while ((t = tlp_fifo_pop(&ep->msgs)))
+		tlp_free(ep->c->sim->tlps, t);
+	atc_free(&ep->atc);
 }

@@ -5,6 +5,10 @@
  * devices), and a completer for requests that reach its BARs (peer-to-peer
  * reads and writes): a read is answered with a CplD 'bar_latency' later, a
  * write is absorbed. Each reach is reported to the isolation accounting.
+ * With 'ats: true' the function also has an ATS translation cache (atc.h):
+ * the device model looks translations up and requests them; the endpoint
+ * answers ATS Invalidate Requests (drops the translations, sends the
+ * Invalidate Completion 'atc_inv_latency' later on the same port).
  * Models put PCIE_EP_PARAM_DESC(their_params, member) in their parameter
  * table, call pcie_ep_init at create, hand requests that arrive on their
  * upstream port to pcie_ep_request, and call pcie_ep_retry first from their
@@ -13,6 +17,7 @@
 #ifndef IOVSIM_ENDPOINT_H
 #define IOVSIM_ENDPOINT_H
 
+#include "atc.h"
 #include "pcie_topo.h"
 #include "sim.h"
 
@@ -20,6 +25,7 @@ struct pcie_ep_params {
 	const struct cfg_node *bars, *bus, *acs, *caps;
 	int bme;
 	sim_time_t bar_latency;
+	struct atc_params atc;
 };
 
 #define PCIE_EP_PARAM_DESC(T, m)                                                               \
@@ -36,7 +42,8 @@ struct pcie_ep_params {
 	{ "caps", PARAM_NODE, offsetof(T, m.caps), "", 0, 0, NULL,                             \
 	  "extra capabilities in the config-space list: [msix, ats] (PCIe always)" },          \
 	{ "bar_latency", PARAM_TIME, offsetof(T, m.bar_latency), "200ns", 0, 1e10, NULL,       \
-	  "time the function takes to answer a read of its BAR (MMIO or peer-to-peer)" }
+	  "time the function takes to answer a read of its BAR (MMIO or peer-to-peer)" },      \
+	ATC_PARAM_DESC(T, m.atc)
 
 struct pcie_ep {
 	struct pcie_fn fn;
@@ -45,7 +52,11 @@ struct pcie_ep {
 	struct component *c;
 	struct port *up;
 	struct tlp_fifo cpl;            /* BAR-read completions, in due order */
+	struct tlp_fifo msgs;           /* ATS Invalidate Completions, in due order */
 	bool ev_pending, busy;
+	sim_time_t ev_at;
+	sim_event_id ev;
+	struct atc atc;                 /* ATS translation cache; disabled without 'ats' */
 	uint64_t *st_bar_reads, *st_bar_writes, *st_bme_blocked, *st_misrouted;
 };
 
@@ -53,7 +64,9 @@ int pcie_ep_init(struct pcie_ep *ep, struct component *c, struct port *up,
 		 const struct pcie_ep_params *p, const struct cfg_node *node, struct iov_err *e);
 void pcie_ep_free(struct pcie_ep *ep);
 
-/* A request (MRd/MWr) arrived on the function's upstream port: take it. */
+/* A request (MRd/MWr) or a message arrived on the function's upstream port:
+ * take it (an ATS Invalidate Request is answered; other messages, and
+ * invalidations for a function without ATS, are dropped as unsupported). */
 void pcie_ep_request(struct pcie_ep *ep, struct tlp *t);
 
 /* The port can take TLPs again: send our completions first. Returns true if

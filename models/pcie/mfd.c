@@ -51,16 +51,19 @@ struct pcie_mfd {
 	struct xbar x;                  /* port 0: up; port j+1: function j */
 };
 
-/* Function (port index) that a TLP is for: by BAR or by routing ID; -1 = none. */
+/* Function (port index) that a TLP is for: by BAR or by routing ID; -1 = none
+ * (and always for a Translation Request: it is for the root complex). */
 static int mfd_target(const struct pcie_mfd *m, const struct tlp *t)
 {
-	bool cpl = tlp_is_cpl(t);
+	if (tlp_for_root(t))
+		return -1;
+	bool id = tlp_routed_by_id(t);
 	for (unsigned j = 0; j < m->node.ndown; j++) {
 		const struct pcie_fn *f = m->node.down_fn[j];
 		if (!f)
 			continue;
-		if (cpl) {
-			if (f->rid == t->rid)
+		if (id) {
+			if (f->rid == tlp_route_id(t))
 				return (int)j;
 			continue;
 		}

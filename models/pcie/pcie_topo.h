@@ -175,8 +175,9 @@ static inline bool pcie_in_buses(const struct pcie_fn *b, uint16_t rid)
 }
 
 /* Index of the downstream port of n whose window (address-routed TLPs) or bus
- * range (ID-routed: completions, by the requester ID they carry) holds t's
- * destination; -1 if none. */
+ * range (ID-routed: completions by the requester ID they carry, ATS messages
+ * by msg_dest) holds t's destination; -1 if none, and always -1 for a
+ * Translation Request (it is for the translation agent above). */
 struct tlp;
 int pcie_route_down(const struct pcie_node *n, const struct tlp *t);
 

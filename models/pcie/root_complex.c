@@ -5,13 +5,16 @@
  * port: the port's ACS checks (SV, TB); an MSI (address 0xFEE00000-
  * 0xFEEFFFFF, the x86 interrupt window) goes to the interrupt controller;
  * anything else passes the translation stage (root_complex.h: issue 4's
- * IOMMU plugs in there; none = identity), then goes to a peer if its address
+ * IOMMU plugs in there; none = identity; ATS Translation Requests are
+ * answered from it, translated requests of functions the translator allows
+ * skip it), then goes to a peer if its address
  * is in a root port's window (always back down the port it came from, the
  * path of an ACS-redirected request; to another root port only with
  * p2p: true, else UR) or to memory. Completions from memory are split at
  * MPS, or at the 64 B read completion boundary with rcb_split, and each
  * piece leaves no earlier than its data is ready (t->line_ps, set by the
- * memory). The root complex also owns the enumeration of the hierarchy.
+ * memory). The root complex also owns the enumeration of the hierarchy and
+ * sends ATS Invalidate Requests down for the translator (rc_ats_invalidate).
  *
  * Not modelled: I/O space, config requests on the wire (enumeration is done
  * at build time), the interrupt controller (MSIs are counted), relaxed
@@ -86,6 +89,7 @@ struct root_complex {
 	void *xl_ctx;
 	uint64_t xl_slots, xl_busy;     /* requests the translator may hold at once (0: any) */
 	uint64_t *st_msis, *st_mem_reqs, *st_cpl_pieces, *st_p2p, *st_walk_reads;
+	uint64_t *st_ats_treqs, *st_ats_inv_sent, *st_ats_inv_cpls, *st_translated_blocked;
 };
 
 struct pcie_topo *pcie_rc_topo(struct pcie_node *rc)
@@ -107,6 +111,57 @@ static int rc_route_request(struct root_complex *rc, unsigned in, struct tlp *t,
 	}
 	(*rc->st_p2p)++;
 	return j;
+}
+
+/* A message came up a root port: only ATS Invalidate Completions for us are
+ * modelled; anything else is an unsupported request (dropped). */
+static void rc_message(struct root_complex *rc, struct tlp *t, enum xbar_verdict *v)
+{
+	if (t->msg_code != TLP_MSG_ATS_INV_CPL || t->msg_dest != 0) {
+		*v = XV_BLOCK_UR;
+		return;
+	}
+	uint64_t token = t->cookie;     /* echoed by the function, as the ITag would be */
+	tlp_free(rc->c.sim->tlps, t);
+	*v = XV_PENDING;
+	(*rc->st_ats_inv_cpls)++;
+	if (rc->xl && rc->xl->ats_inv_done)
+		rc->xl->ats_inv_done(rc->xl_ctx, &rc->c, token);
+}
+
+/* An upstream request past ACS and the MSI window: translation, then
+ * routing. May refuse (translator slots full): then it is offered again. */
+static int rc_request(struct root_complex *rc, unsigned in, struct tlp *t, enum xbar_verdict *v)
+{
+	const struct rc_xlate_ops *xl = rc->xl;
+	bool treq = t->at == TLP_AT_TREQ;
+	if (t->at == TLP_AT_TRANSLATED && xl) {
+		/* The address is already host-physical: the translator only says
+		 * whether this function may use translations at all. */
+		if (xl->translated_ok && !xl->translated_ok(rc->xl_ctx, &rc->c, t->rid)) {
+			(*rc->st_translated_blocked)++;
+			*v = XV_BLOCK_UR;
+			return -1;
+		}
+		return rc_route_request(rc, in, t, v);
+	}
+	if (!xl) {
+		if (!treq)
+			return rc_route_request(rc, in, t, v);
+		(*rc->st_ats_treqs)++;
+		*v = XV_BLOCK_UR;               /* no translation agent to answer it */
+		return -1;
+	}
+	if (rc->xl_slots && rc->xl_busy >= rc->xl_slots) {
+		*v = XV_REFUSE;                 /* held in the root port until a slot frees */
+		return -1;
+	}
+	rc->xl_busy++;
+	if (treq)
+		(*rc->st_ats_treqs)++;
+	xl->translate(rc->xl_ctx, &rc->c, in, t);
+	*v = XV_PENDING;
+	return -1;
 }
 
 static int rc_route(struct xbar *x, unsigned in, struct tlp *t, enum xbar_verdict *v)
@@ -134,23 +189,17 @@ static int rc_route(struct xbar *x, unsigned in, struct tlp *t, enum xbar_verdic
 	*v = acs_decide(rp, rp->has_acs, &rp->acs, t, in, -1, &up);
 	if (*v != XV_FORWARD)
 		return -1;
+	if (t->type == TLP_MSG) {
+		rc_message(rc, t, v);
+		return -1;
+	}
 	if (t->type == TLP_MWR && t->addr >= RC_MSI_BASE && t->addr - RC_MSI_BASE < RC_MSI_SIZE) {
 		(*rc->st_msis)++;
 		tlp_free(x->c->sim->tlps, t);
 		*v = XV_PENDING;
 		return -1;
 	}
-	if (rc->xl) {
-		if (rc->xl_slots && rc->xl_busy >= rc->xl_slots) {
-			*v = XV_REFUSE;         /* held in the root port until a slot frees */
-			return -1;
-		}
-		rc->xl_busy++;
-		rc->xl->translate(rc->xl_ctx, &rc->c, in, t);
-		*v = XV_PENDING;
-		return -1;
-	}
-	return rc_route_request(rc, in, t, v);
+	return rc_request(rc, in, t, v);
 }
 
 int rc_set_translator(struct component *c, const struct rc_xlate_ops *ops, void *ctx)
@@ -186,11 +235,45 @@ int rc_mem_read(struct component *c, uint64_t addr, uint32_t len, uint64_t cooki
 	return 0;
 }
 
+/* Turn a translated Translation Request into its Translation Completion: one
+ * translation entry (8 bytes of data). The page base is aligned down to the
+ * size, so a translator that left the full address in t->addr is harmless.
+ * Returns false (error set, run stopped) if the translator broke the size
+ * contract. */
+static bool rc_ats_completion(struct root_complex *rc, struct tlp *t)
+{
+	t->ats_perms &= TLP_ATS_R | TLP_ATS_W;
+	if (t->ats_perms && (t->ats_size < 4096 || (t->ats_size & (t->ats_size - 1)))) {
+		struct sim *s = rc->c.sim;
+		iov_err_set(s->err, IOV_INTERNAL, "%s: translation of 0x%llx covers %llu bytes: "
+			    "not a power of two >= 4096", rc->c.name,
+			    (unsigned long long)t->addr, (unsigned long long)t->ats_size);
+		sim_abort(s);
+		return false;
+	}
+	if (t->ats_perms)
+		t->addr &= ~(t->ats_size - 1);
+	t->type = TLP_CPLD;
+	t->status = TLP_SC_SC;
+	t->len = 8;
+	t->byte_count = 8;
+	t->line_ps = 0;
+	return true;
+}
+
 void rc_xlate_done(struct component *c, unsigned port, struct tlp *t, bool ok)
 {
 	struct root_complex *rc = container_of(c, struct root_complex, c);
 	enum xbar_verdict v = XV_BLOCK_UR;
-	int out = ok ? rc_route_request(rc, port, t, &v) : -1;
+	int out = -1;
+	if (ok && t->at == TLP_AT_TREQ && t->type == TLP_MRD) {
+		if (rc_ats_completion(rc, t)) {
+			v = XV_FORWARD;         /* back down to the requester, not to memory */
+			out = (int)port;
+		}
+	} else if (ok) {
+		out = rc_route_request(rc, port, t, &v);
+	}
 	xbar_inject(&rc->x, port, out, v, t);
 	if (rc->xl_busy-- == rc->xl_slots && rc->xl_slots)
 		xbar_unblock(&rc->x);       /* a refused request may come in now */
@@ -199,6 +282,40 @@ void rc_xlate_done(struct component *c, unsigned port, struct tlp *t, bool ok)
 void rc_set_translator_slots(struct component *c, uint64_t slots)
 {
 	container_of(c, struct root_complex, c)->xl_slots = slots;
+}
+
+int rc_ats_invalidate(struct component *c, uint16_t rid, uint64_t iova, uint64_t size,
+		      uint64_t token)
+{
+	if (c->model != &model_pcie_root_complex)
+		return -1;
+	struct root_complex *rc = container_of(c, struct root_complex, c);
+	struct sim *s = c->sim;
+	unsigned j = 0;
+	while (j < rc->mem && !pcie_in_buses(&rc->rp_fn[j], rid))
+		j++;
+	if (j == rc->mem)
+		return -1;
+	struct tlp *t = tlp_alloc(s->tlps);
+	if (!t) {
+		iov_err_set(s->err, IOV_INTERNAL, "out of memory (TLP pool)");
+		sim_abort(s);
+		return -1;
+	}
+	t->type = TLP_MSG;
+	t->msg_code = TLP_MSG_ATS_INV_REQ;
+	t->rid = 0;                     /* from the root complex (host bridge 00:00.0) */
+	t->msg_dest = rid;
+	t->addr = iova;
+	t->addr64 = true;
+	t->ats_size = size;
+	t->len = 8;                     /* MsgD: the untranslated address and size */
+	t->cookie = token;
+	t->flow = UINT32_MAX;
+	t->t_issue = sim_now(s->k);
+	(*rc->st_ats_inv_sent)++;
+	xbar_push(&rc->x, j, t, t->t_issue + rc->x.latency);
+	return 0;
 }
 
 /* A CplD going down: split it at MPS (or RCB); piece k leaves when the
@@ -319,7 +436,15 @@ static struct component *rc_create(struct sim *s, const char *name, const void *
 		     "splitting") ||
 	    !RC_STAT(st_p2p, "p2p_routed", "requests routed to a peer below a root port") ||
 	    !RC_STAT(st_walk_reads, "translator_reads", "memory reads issued by the translation "
-		     "stage (page walks, context entries)"))
+		     "stage (page walks, context entries)") ||
+	    !RC_STAT(st_ats_treqs, "ats_translation_requests", "ATS Translation Requests received "
+		     "from functions") ||
+	    !RC_STAT(st_ats_inv_sent, "ats_invalidations_sent", "ATS Invalidate Requests sent "
+		     "down to functions") ||
+	    !RC_STAT(st_ats_inv_cpls, "ats_inv_completions", "ATS Invalidate Completions "
+		     "received") ||
+	    !RC_STAT(st_translated_blocked, "translated_blocked", "translated requests (ATS) "
+		     "blocked: the translator does not allow the function to use translations"))
 		goto err;
 	struct pcie_node *pn = &rc->node;
 	pn->kind = PCIE_NODE_RC;
@@ -360,8 +485,9 @@ static const struct port_doc rc_ports[] = {
 const struct model model_pcie_root_complex = {
 	.kind = "pcie",
 	.type = "pcie_root_complex",
-	.desc = "root complex: root ports with ACS, enumeration, translation hook, completion "
-		"splitting at MPS/RCB, peer-to-peer between root ports by configuration",
+	.desc = "root complex: root ports with ACS, enumeration, translation hook (with ATS "
+		"translation requests and invalidations), completion splitting at MPS/RCB, "
+		"peer-to-peer between root ports by configuration",
 	.ops = &rc_ops,
 	.params = rc_param_desc,
 	.params_size = sizeof(struct rc_params),

@@ -556,10 +556,13 @@ struct pcie_topo *pcie_topo_of(struct sim *s)
 
 int pcie_route_down(const struct pcie_node *n, const struct tlp *t)
 {
-	bool id = tlp_is_cpl(t);
+	if (tlp_for_root(t))
+		return -1;
+	bool id = tlp_routed_by_id(t);
+	uint16_t dest = tlp_route_id(t);
 	for (unsigned j = 0; j < n->ndown; j++) {
 		const struct pcie_fn *b = n->down_fn[j];
-		if (id ? pcie_in_buses(b, t->rid) : pcie_in_window(b, t->addr))
+		if (id ? pcie_in_buses(b, dest) : pcie_in_window(b, t->addr))
 			return (int)j;
 	}
 	return -1;

@@ -100,11 +100,11 @@ static void test_acs_decide(void **state)
 	assert_int_equal(acs_decide(&port, true, &a, &t, 0, -1, &up), XV_FORWARD);
 	/* TB blocks translated requests; DT lets translated ones across despite RR */
 	a = (struct pcie_acs){ .tb = true };
-	t.attrs = TRACE_F_TRANSLATED;
+	t.at = TLP_AT_TRANSLATED;
 	assert_int_equal(acs_decide(&port, true, &a, &t, 0, -1, &up), XV_BLOCK_CA);
 	a = (struct pcie_acs){ .rr = true, .dt = true };
 	assert_int_equal(acs_decide(&port, true, &a, &t, 0, 1, &up), XV_P2P);
-	t.attrs = 0;
+	t.at = TLP_AT_UNTRANSLATED;
 	assert_int_equal(acs_decide(&port, true, &a, &t, 0, 1, &up), XV_REDIRECT);
 	/* EC: vector bit of the egress port blocks; other ports pass */
 	a = (struct pcie_acs){ .ec = true, .ec_vector = 0x4 };
