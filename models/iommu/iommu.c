@@ -107,10 +107,22 @@ static void iommu_finish(struct iommu *m, struct iommu_req *r)
 	sim_time_t now = sim_now(s->k);
 	struct tlp *t = r->t;
 	bool ok = r->x.fault == DMAR_OK;
-	if (ok)
+	if (t->at == TLP_AT_TREQ) {
+		/* Translation Request: answered with what the tables grant (none:
+		 * R = W = 0, not a fault); only a context that refuses ATS is an
+		 * error (UR). */
+		uint64_t ps = r->x.page_size ? r->x.page_size : 4096;
+		ok = r->x.levels && m->ats_ok[r->x.rid];
+		t->ats_perms = r->x.fault == DMAR_OK ? (uint8_t)(r->x.perms & (TLP_ATS_R | TLP_ATS_W)) : 0;
+		t->ats_size = ps;
+		t->addr = r->x.fault == DMAR_OK ? r->x.pa & ~(ps - 1) : t->addr & ~(ps - 1);
+		if (!ok)
+			(*m->st_ats_denied)++;
+	} else if (ok) {
 		t->addr = r->x.pa;
-	else
+	} else {
 		iommu_fault(m, r);
+	}
 	hist_add(m->st_xlate_ns, now - r->t_start);
 	tlp_stamp(t, m->stage, now);
 	unsigned port = r->port;
@@ -313,6 +325,8 @@ static void iommu_after_ctx(struct iommu *m, struct iommu_req *r)
 		if (allowed && (x->fault != DMAR_OK || x->pa != res.hpa))
 			(*m->st_stale)++;
 		r->x.pa = res.hpa;
+		r->x.perms = res.perms;         /* what the hardware answers from */
+		r->x.page_size = iotlb_page_bytes(res.size);
 		r->x.fault = allowed ? DMAR_OK : x->is_write ? DMAR_FAULT_NO_WRITE
 							     : DMAR_FAULT_NO_READ;
 		r->x.report = true;
@@ -358,6 +372,8 @@ static void iommu_translate(void *ctx, struct component *rc, unsigned port, stru
 	(void)rc;
 	struct iommu *m = ctx;
 	struct sim *s = m->c.sim;
+	if (t->at == TLP_AT_TREQ)
+		(*m->st_ats_treqs)++;
 	struct iommu_req *r = req_get(m);
 	if (!r) {
 		iov_err_set(s->err, IOV_INTERNAL, "out of memory (IOMMU requests)");
@@ -414,7 +430,18 @@ static void iommu_translate(void *ctx, struct component *rc, unsigned port, stru
 	iommu_issue_read(m, r);
 }
 
+/* Translated requests skip the IOMMU when the function's context has the
+ * device TLB enabled (TT = 01b, set for functions with ATS). */
+static bool iommu_translated_ok(void *ctx, struct component *rc, uint16_t rid)
+{
+	(void)rc;
+	const struct iommu *m = ctx;
+	return m->ats_ok[rid] != 0;
+}
+
 const struct rc_xlate_ops iommu_xlate_ops = {
 	.translate = iommu_translate,
 	.read_done = iommu_read_done,
+	.translated_ok = iommu_translated_ok,
+	.ats_inv_done = iommu_ats_inv_done,
 };

@@ -89,6 +89,8 @@ struct iommu {
 	struct physmem **gmem;          /* per VM: the guest's table frames (GPAs) */
 	struct invq *invq;              /* queued invalidation */
 	struct unmapq *unmapq;          /* unmap policy over it */
+	uint8_t *ats_ok;                /* by requester ID: context allows translated requests */
+	uint64_t *st_ats_treqs, *st_ats_denied;
 	struct iotlb *ss_tlb;           /* nested: second-stage TLB (GPA -> HPA) */
 	struct pwc *fs_pwc;             /* nested: first-stage walk cache (IOVA -> table GPA) */
 	struct dmar_caps caps;
@@ -127,6 +129,9 @@ int iommu_inv_create(struct iommu *m, struct iov_err *e);
 void iommu_inv_destroy(struct iommu *m);
 int iommu_inv_unmap(struct iommu *m, unsigned vm, uint64_t iova, uint64_t size,
 		    struct iov_err *e);
+/* ATS: the invalidation queue's device-TLB requests go out through the root
+ * complex; its completions come back through the hook. */
+void iommu_ats_inv_done(void *ctx, struct component *rc, uint64_t token);
 
 /* A parameter naming devices or VMs: a list, one name or nothing (iommu_setup.c). */
 bool iommu_names_has(const struct cfg_node *l, const char *name);

@@ -127,7 +127,8 @@ static int iommu_build_domains(struct iommu *m, struct iov_err *e)
 	struct pcie_topo *t = pcie_topo_of(s);
 	if (iommu_names_check(m, m->p.fpd, "fpd", is_device, "device function", e))
 		return -1;
-	if (!(m->st_fault_dev = calloc(1u << 16, sizeof(*m->st_fault_dev))))
+	if (!(m->st_fault_dev = calloc(1u << 16, sizeof(*m->st_fault_dev))) ||
+	    !(m->ats_ok = calloc(1u << 16, 1)))
 		return iov_err_set(e, IOV_INTERNAL, "out of memory");
 	for (unsigned i = 0; t && i < t->nfns; i++) {
 		const struct pcie_fn *f = t->fns[i];
@@ -135,9 +136,13 @@ static int iommu_build_domains(struct iommu *m, struct iov_err *e)
 			continue;
 		unsigned fpd = iommu_names_has(m->p.fpd, f->name) ? CTX_F_FPD : 0;
 		int r;
-		if (f->vm >= 0)
-			r = ctxtable_set(m->ct, f->rid, (uint16_t)(f->vm + 1), m->domains[f->vm], fpd,
-					 e);
+		if (f->vm >= 0) {
+			/* a function with ATS gets a device-TLB context (TT = 01b) */
+			unsigned dt = f->caps & PCIE_CAP_ATS ? CTX_F_DEV_TLB : 0;
+			m->ats_ok[f->rid] = dt != 0;
+			r = ctxtable_set(m->ct, f->rid, (uint16_t)(f->vm + 1), m->domains[f->vm],
+					 fpd | dt, e);
+		}
 		else if (m->p.host == 0)
 			r = ctxtable_set(m->ct, f->rid, 0, NULL, CTX_F_PASS_THROUGH | fpd, e);
 		else
@@ -253,6 +258,7 @@ static void iommu_destroy(struct component *c)
 	iotlb_destroy(m->ss_tlb);
 	pwc_destroy(m->fs_pwc);
 	free(m->st_fault_dev);
+	free(m->ats_ok);
 	free(m->events);
 	ctxtable_destroy(m->ct);
 	physmem_destroy(m->pm);
@@ -283,6 +289,10 @@ static int iommu_stats(struct iommu *m, struct iov_err *e)
 	    !IOMMU_CTR(st_unmaps, "iommu.unmaps", "unmap calls during the run") ||
 	    !IOMMU_CTR(st_stale, "iommu.stale_translations", "requests that went through on an "
 		       "IOTLB entry whose mapping was already removed (isolation exposure)") ||
+	    !IOMMU_CTR(st_ats_treqs, "iommu.ats.translation_requests",
+		       "ATS Translation Requests answered") ||
+	    !IOMMU_CTR(st_ats_denied, "iommu.ats.denied", "Translation Requests refused (UR): "
+		       "the function's context does not allow ATS") ||
 	    !IOMMU_CTR(st_fault_unknown, "iommu.faults.by_device.unknown",
 		       "faults of requests whose requester ID is no enumerated function") ||
 	    !IOMMU_CTR(st_fault_events, "iommu.faults.events",
@@ -329,7 +339,7 @@ static struct component *iommu_create(struct sim *s, const char *name, const voi
 		m->p.pwc.level[4].entries = 0;
 	m->caps = (struct dmar_caps){ .sagaw = 1u << ctx_levels_aw((unsigned)m->p.levels),
 				      .mgaw = m->p.levels == 5 ? 57 : m->p.levels == 4 ? 48 : 39,
-				      .pass_through = true };
+				      .pass_through = true, .dev_tlb = true };
 	char what[160];
 	snprintf(what, sizeof(what), "%s", name);
 	int st = sim_stage(s, name, e);

@@ -218,6 +218,17 @@ static void test_nested(void **state)
 	done(&r);
 }
 
+/* Replace the first 'from' in buf by 'to'. */
+static void subst(char *buf, size_t size, const char *from, const char *to)
+{
+	char *at = strstr(buf, from);
+	assert_non_null(at);
+	size_t fl = strlen(from), tl = strlen(to), rest = strlen(at + fl);
+	assert_true((size_t)(at - buf) + tl + rest < size);
+	memmove(at + tl, at + fl, rest + 1);
+	memcpy(at, to, tl);
+}
+
 /* d0 reads a 64 KiB buffer of vm0 one 64 B read at a time (about 600 ns
  * each); at 20 us the hypervisor unmaps the buffer. Strict: the flush is done
  * one IOTLB + one wait descriptor later and every later read faults; deferred:
@@ -266,11 +277,38 @@ static void test_unmap_policies(void **state)
 	run_free(&r);
 	/* an event naming no VM is located bad input */
 	snprintf(text, sizeof(text), unmap_fmt, "strict");
-	char *v = strstr(text, "vm: vm0, iova");
-	memcpy(v, "vm: vmX", 7);
+	subst(text, sizeof(text), "vm: vm0, iova", "vm: vmX, iova");
 	run_text(&r, text, true);
 	assert_int_equal(r.status, 2);
 	assert_non_null(strstr(r.e.msg, "no VM 'vmX'"));
+	run_free(&r);
+}
+
+/* ATS through the IOMMU: d0 (ATS, in vm0, 4 KiB pages) reads 16 pages; the
+ * IOMMU answers its Translation Requests from the tables, and its translated
+ * reads skip the IOMMU. A strict unmap at 20 us invalidates its device TLB
+ * through the queue; the Translation Requests after it get no translation. */
+static void test_ats(void **state)
+{
+	(void)state;
+	struct run r;
+	char text[2048];
+	snprintf(text, sizeof(text), unmap_fmt, "strict\n    superpages: false");
+	subst(text, sizeof(text), "type: dma_source,", "type: dma_source, ats: true,");
+	subst(text, sizeof(text), "root_ports: 1}", "root_ports: 1, acs: [sv, rr, cr, uf]}");
+	run_text(&r, text, true);
+	if (r.status)
+		fail_msg("%s", r.e.msg);
+	uint64_t treqs = stat(&r, "iommu.ats.translation_requests");
+	assert_int_equal(treqs, stat(&r, "components.d0.ats.translation_requests"));
+	assert_int_equal(stat(&r, "iommu.iotlb.lookups"), treqs);       /* only the TRs */
+	assert_int_equal(stat(&r, "iommu.inv.devtlb"), 1);
+	assert_int_equal(stat(&r, "components.d0.ats.invalidations"), 1);
+	uint64_t none = stat(&r, "components.d0.ats.no_translation");
+	assert_true(none > 20);                 /* every read after the unmap */
+	assert_int_equal(stat(&r, "isolation.blocked"), none);
+	assert_int_equal(stat(&r, "isolation.translated_bypass") + none, 100);
+	assert_int_equal(stat(&r, "iommu.faults.total"), 0);   /* a TR is not a DMA fault */
 	run_free(&r);
 }
 
@@ -313,6 +351,7 @@ int main(void)
 		cmocka_unit_test(test_fpd),
 		cmocka_unit_test(test_nested),
 		cmocka_unit_test(test_unmap_policies),
+		cmocka_unit_test(test_ats),
 		cmocka_unit_test(test_host_devices),
 		cmocka_unit_test(test_disabled),
 	};
