@@ -13,6 +13,7 @@ struct dma_source_params {
 	uint64_t mrrs;
 	uint64_t mps;
 	uint64_t issue_cycles;
+	uint64_t write_issue_cycles;
 	struct pcie_ep_params ep;
 };
 

@@ -37,6 +37,9 @@ static const struct param_desc dma_source_param_desc[] = {
 	  "max payload size: longer writes are split" },
 	{ "issue_cycles", PARAM_U64, offsetof(struct dma_source_params, issue_cycles), "1", 1,
 	  1000000, NULL, "clock cycles between two TLPs leaving the device" },
+	{ "write_issue_cycles", PARAM_U64, offsetof(struct dma_source_params, write_issue_cycles),
+	  "0", 0, 1000000, NULL, "clock cycles a memory write occupies the DMA engine (moving its "
+	  "payload to the PCIe core) before the next TLP; 0 = issue_cycles" },
 	PCIE_EP_PARAM_DESC(struct dma_source_params, ep),
 	{ NULL, 0, 0, NULL, 0, 0, NULL, NULL },
 };
@@ -241,7 +244,9 @@ static void dma_sent(struct dma_source *d, const struct dma_sent_info *t)
 		hist_add(d->st_issue_delay, now - d->cur.time);
 	if (first)
 		d->cur_t0 = t->t_issue;
-	d->next_issue = now + sim_clock_cycles(&d->c.clock, d->p.issue_cycles);
+	uint64_t cycles = t->type == TLP_MWR && d->p.write_issue_cycles ? d->p.write_issue_cycles
+								      : d->p.issue_cycles;
+	d->next_issue = now + sim_clock_cycles(&d->c.clock, cycles);
 	if (t->at == TLP_AT_TREQ) {     /* the TLP itself is still to go */
 		d->tags_used++;
 		d->ats_started = true;
