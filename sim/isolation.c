@@ -112,7 +112,16 @@ int iso_init(struct sim *s, struct iov_err *e)
 						  "requests with a translated address (ATS) that "
 						  "reached memory or a peer: no IOMMU checked them "
 						  "(also counted as allowed or violations)", e);
-	return iso->st_translated_bypass ? 0 : -1;
+	iso->st_stale_exposures = stats_counter(s->stats, "isolation.stale_exposures", "",
+						"requests let through on a translation already "
+						"unmapped but not yet invalidated", e);
+	return iso->st_translated_bypass && iso->st_stale_exposures ? 0 : -1;
+}
+
+void iso_stale_exposure(struct sim *s, const struct tlp *t)
+{
+	(void)t;
+	(*s->iso.st_stale_exposures)++;
 }
 
 int iso_load(struct sim *s, const struct cfg_node *vms, struct iov_err *e)

@@ -19,6 +19,10 @@
  * isolation.translated_bypass: no IOMMU looked at it on its way (the root
  * complex lets translated requests of ATS-enabled functions through as
  * they are, and ACS Direct Translated P2P sends them straight to a peer).
+ *
+ * isolation.stale_exposures: requests an IOMMU let through on a cached
+ * translation whose mapping was already removed (an unmap whose invalidation
+ * had not completed): the memory may already belong to someone else.
  */
 #ifndef IOVSIM_ISOLATION_H
 #define IOVSIM_ISOLATION_H
@@ -49,7 +53,8 @@ struct sim_isolation {
 	size_t nvms;
 	struct sim_vm *vms;
 	uint64_t *st_allowed, *st_blocked, *st_violations;
-	uint64_t *st_translated_bypass;         /* translated requests delivered unchecked */
+	uint64_t *st_translated_bypass;
+	uint64_t *st_stale_exposures;           /* let through on a stale translation */         /* translated requests delivered unchecked */
 };
 
 /* Register the isolation.* totals (sim_create). */
@@ -70,6 +75,8 @@ void iso_reached_memory(struct sim *s, const struct tlp *t);
 void iso_reached_peer(struct sim *s, const struct tlp *t, int target_vm);
 /* t was stopped by the fabric. */
 void iso_blocked(struct sim *s, const struct tlp *t);
+/* t went through translation on a stale IOTLB entry (an isolation exposure). */
+void iso_stale_exposure(struct sim *s, const struct tlp *t);
 /* A request of flow 'flow' was stopped before it became a TLP (BME clear). */
 void iso_blocked_flow(struct sim *s, uint32_t flow);
 

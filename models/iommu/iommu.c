@@ -322,8 +322,10 @@ static void iommu_after_ctx(struct iommu *m, struct iommu_req *r)
 		bool allowed = (res.perms & (x->is_write ? IOTLB_PERM_W : IOTLB_PERM_R)) != 0;
 		/* The tables (read at lookup) no longer grant what the entry does:
 		 * an unmap whose invalidation has not happened yet. */
-		if (allowed && (x->fault != DMAR_OK || x->pa != res.hpa))
+		if (allowed && (x->fault != DMAR_OK || x->pa != res.hpa)) {
 			(*m->st_stale)++;
+			iso_stale_exposure(m->c.sim, r->t);
+		}
 		r->x.pa = res.hpa;
 		r->x.perms = res.perms;         /* what the hardware answers from */
 		r->x.page_size = iotlb_page_bytes(res.size);

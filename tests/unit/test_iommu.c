@@ -273,6 +273,7 @@ static void test_unmap_policies(void **state)
 	assert_int_equal(r.status, 0);
 	assert_int_equal(stat(&r, "iommu.faults.total"), 0);
 	assert_int_equal(stat(&r, "iommu.stale_translations"), blocked + stale);
+	assert_int_equal(stat(&r, "isolation.stale_exposures"), blocked + stale);
 	assert_int_equal(stat(&r, "iommu.unmap.flush_timeout"), 1);
 	run_free(&r);
 	/* an event naming no VM is located bad input */
