@@ -328,38 +328,10 @@ struct fl_unmap {
 	struct iov_err *e;
 };
 
-static void fl_gather_range(struct pgt_gather *g, uint64_t lo, uint64_t hi)
-{
-	if (!g)
-		return;
-	if (g->start >= g->end) {
-		g->start = lo;
-		g->end = hi;
-		return;
-	}
-	if (lo < g->start)
-		g->start = lo;
-	if (hi > g->end)
-		g->end = hi;
-}
-
 /* A detached table's GPA: into the gather (freed after the flush), or back to gmem now. */
 static int fl_detach(struct fl_unmap *u, uint64_t table_gpa)
 {
-	struct pgt_gather *g = u->g;
-	if (!g)
-		return physmem_free_frame(u->fl->gmem, table_gpa, u->e);
-	if (g->nfreed == g->cap) {
-		size_t n = g->cap ? g->cap * 2 : 16;
-		uint64_t *p = realloc(g->freed, n * sizeof(*p));
-		if (!p)
-			return iov_err_set(u->e, IOV_INTERNAL, "fltable: out of host memory (gather)");
-		g->freed = p;
-		g->cap = n;
-	}
-	g->freed[g->nfreed++] = table_gpa;
-	g->tables_changed = true;
-	return 0;
+	return pgtable_gather_frame(u->g, u->fl->gmem, table_gpa, u->e);
 }
 
 /* Refuse when the page holding 'at' is a superpage reaching outside [start, end). */
@@ -397,7 +369,7 @@ static int fl_unmap_level(struct fl_unmap *u, uint64_t table, unsigned l, uint64
 			fl->leaves[l - 1]--;
 			fl->mapped_bytes -= sz;
 			u->unmapped += sz;
-			fl_gather_range(u->g, lo, hi);
+			pgtable_gather_range(u->g, lo, hi);
 		} else if (d.kind == PGT_ENTRY_TABLE) {
 			if (fl_unmap_level(u, d.addr, l - 1, iova, stop))
 				return -1;

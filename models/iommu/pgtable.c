@@ -280,7 +280,7 @@ struct pgt_unmap {
 	struct iov_err *e;
 };
 
-static void pgt_gather_range(struct pgt_gather *g, uint64_t lo, uint64_t hi)
+void pgtable_gather_range(struct pgt_gather *g, uint64_t lo, uint64_t hi)
 {
 	if (!g)
 		return;
@@ -295,23 +295,28 @@ static void pgt_gather_range(struct pgt_gather *g, uint64_t lo, uint64_t hi)
 		g->end = hi;
 }
 
-/* Hand a detached table to the gather, or back to physmem when there is none. */
-static int pgt_detach(struct pgt_unmap *u, uint64_t table)
+int pgtable_gather_frame(struct pgt_gather *g, struct physmem *pm, uint64_t frame,
+			 struct iov_err *e)
 {
-	struct pgt_gather *g = u->g;
 	if (!g)
-		return physmem_free_frame(u->pt->pm, table, u->e);
+		return physmem_free_frame(pm, frame, e);
 	if (g->nfreed == g->cap) {
 		size_t n = g->cap ? g->cap * 2 : 16;
 		uint64_t *p = realloc(g->freed, n * sizeof(*p));
 		if (!p)
-			return iov_err_set(u->e, IOV_INTERNAL, "pgtable: out of host memory (gather)");
+			return iov_err_set(e, IOV_INTERNAL, "out of host memory (unmap gather)");
 		g->freed = p;
 		g->cap = n;
 	}
-	g->freed[g->nfreed++] = table;
+	g->freed[g->nfreed++] = frame;
 	g->tables_changed = true;
 	return 0;
+}
+
+/* Hand a detached table to the gather, or back to physmem when there is none. */
+static int pgt_detach(struct pgt_unmap *u, uint64_t table)
+{
+	return pgtable_gather_frame(u->g, u->pt->pm, table, u->e);
 }
 
 /* Replace the level-l superpage entry v at ea by a full table of next-smaller leaves. */
@@ -357,12 +362,12 @@ static int pgt_unmap_level(struct pgt_unmap *u, uint64_t table, unsigned l, uint
 			pt->leaves[l - 1]--;
 			pt->mapped_bytes -= sz;
 			u->unmapped += sz;
-			pgt_gather_range(u->g, lo, hi);
+			pgtable_gather_range(u->g, lo, hi);
 		} else if (d.kind != PGT_ENTRY_NOT_PRESENT) {
 			if (d.kind == PGT_ENTRY_LEAF) {
 				if (pgt_split(pt, ea, v, l, &child, u->e))
 					return -1;
-				pgt_gather_range(u->g, lo, hi);
+				pgtable_gather_range(u->g, lo, hi);
 				if (u->g)
 					u->g->tables_changed = true;
 			}

@@ -218,6 +218,14 @@ void pgtable_iova_to_phys(const struct pgtable *pt, uint64_t iova, struct pgt_wa
 
 void pgtable_gather_init(struct pgt_gather *g);
 
+/* Widen g's IOVA range to cover [lo, hi) (g NULL: nothing). */
+void pgtable_gather_range(struct pgt_gather *g, uint64_t lo, uint64_t hi);
+
+/* A table frame an unmap detached: into g, released after the flush, or with
+ * g NULL back to pm at once. Returns 0 or -1 with e set (host memory). */
+int pgtable_gather_frame(struct pgt_gather *g, struct physmem *pm, uint64_t frame,
+			 struct iov_err *e);
+
 /* After the invalidation: return g's frames to pm, free its array, reset it. */
 void pgtable_gather_release(struct physmem *pm, struct pgt_gather *g);
 
