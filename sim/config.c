@@ -329,6 +329,27 @@ const struct cfg_node *cfg_get(const struct cfg_node *map, const char *key)
 	return NULL;
 }
 
+const char *cfg_names_join(const char *const *names, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	for (size_t i = 0; names && names[i]; i++) {
+		strncat(buf, i ? ", " : "", len - strlen(buf) - 1);
+		strncat(buf, names[i], len - strlen(buf) - 1);
+	}
+	return buf;
+}
+
+int cfg_err_key(struct iov_err *e, const struct cfg_node *map, size_t i, const char *fmt, ...)
+{
+	char msg[900];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	const struct cfg_loc *l = &map->key_locs[i];
+	return iov_err_at(e, IOV_BAD_INPUT, l->file, l->line, l->col, "%s", msg);
+}
+
 int cfg_err(struct iov_err *e, const struct cfg_node *node, const char *fmt, ...)
 {
 	char msg[900];
@@ -513,16 +534,15 @@ int cfg_parse_value(const struct cfg_node *v, const struct param_desc *p, void *
 		*(const char **)at = s;
 		return 0;
 	case PARAM_ENUM: {
-		char allowed[512] = "";
 		for (size_t i = 0; p->enum_names && p->enum_names[i]; i++) {
 			if (!strcmp(s, p->enum_names[i])) {
 				*(int *)at = (int)i;
 				return 0;
 			}
-			strncat(allowed, i ? ", " : "", sizeof(allowed) - strlen(allowed) - 1);
-			strncat(allowed, p->enum_names[i], sizeof(allowed) - strlen(allowed) - 1);
 		}
-		return cfg_err(e, v, "%s: unknown value '%s'; allowed: %s", p->name, s, allowed);
+		char allowed[512];
+		return cfg_err(e, v, "%s: unknown value '%s'; allowed: %s", p->name, s,
+			       cfg_names_join(p->enum_names, allowed, sizeof(allowed)));
 	}
 	case PARAM_PATH: {
 		char *r = v->owner ? cfg_join_near(v->owner, v->loc.file, s) : NULL;
@@ -595,9 +615,8 @@ int cfg_load_params(const struct cfg_node *node, const struct param_desc *params
 		char hint[96] = "";
 		if (best)
 			snprintf(hint, sizeof(hint), " (did you mean '%s'?)", best);
-		return iov_err_at(e, IOV_BAD_INPUT, node->key_locs[i].file, node->key_locs[i].line,
-				  node->key_locs[i].col, "unknown key '%s' in %s%s; allowed: %s", k, what,
-				  hint, allowed[0] ? allowed : "(none)");
+		return cfg_err_key(e, node, i, "unknown key '%s' in %s%s; allowed: %s", k, what, hint,
+				   allowed[0] ? allowed : "(none)");
 	}
 	for (const struct param_desc *p = params; p && p->name; p++) {
 		const struct cfg_node *v = cfg_get(node, p->name);

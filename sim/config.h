@@ -121,8 +121,6 @@ struct scenario_connection {
 	struct cfg_loc loc;
 };
 
-enum expect_op { EXPECT_EQ, EXPECT_MIN, EXPECT_MAX, EXPECT_APPROX };
-
 struct scenario_expect {
 	const char *stat;               /* dotted stats path, e.g. "dma.latency_ns.p50" */
 	bool has_eq, has_min, has_max, has_approx;

@@ -1,4 +1,4 @@
-/* config_impl.h - private to config.c and scenario.c: the arena and YAML reading */
+/* config_impl.h - private to config.c and the scenario loader: the arena, YAML reading, error helpers */
 #ifndef IOVSIM_CONFIG_IMPL_H
 #define IOVSIM_CONFIG_IMPL_H
 
@@ -22,5 +22,17 @@ void cfg_arena_free(struct cfg_arena *a);
 /* Read a YAML file into a tree in a; file_name (arena-owned) goes into locations. */
 struct cfg_node *cfg_read_yaml(struct cfg_arena *a, const char *path, const char *file_name,
 			       struct iov_err *e);
+
+/* "a, b, c" from a NULL-terminated list, into buf (truncated to len). */
+const char *cfg_names_join(const char *const *names, char *buf, size_t len);
+
+/* A bad-input error located at the i-th key of map (not at its value). */
+int cfg_err_key(struct iov_err *e, const struct cfg_node *map, size_t i, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* The scenario's expect: list into s->expects (scenario_expect.c). */
+struct scenario;
+int scenario_load_expects(struct cfg_arena *a, struct scenario *s, const struct cfg_node *x,
+			  struct iov_err *e);
 
 #endif

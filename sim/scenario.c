@@ -1,4 +1,5 @@
-/* scenario.c - loading a scenario: params and ${references}, profiles and platforms, expect */
+/* scenario.c - loading a scenario: params and ${references}, profiles and platforms, components,
+ * connections (expect: is read by scenario_expect.c) */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,23 +32,6 @@ static bool scen_ident(const char *s, bool dash)
 		      *s == '_' || (dash && *s == '-')))
 			return false;
 	return true;
-}
-
-static const char *scen_list(const char *const *l, char *buf, size_t len)
-{
-	buf[0] = '\0';
-	for (size_t i = 0; l[i]; i++) {
-		strncat(buf, i ? ", " : "", len - strlen(buf) - 1);
-		strncat(buf, l[i], len - strlen(buf) - 1);
-	}
-	return buf;
-}
-
-static int scen_err_key(struct iov_err *e, const struct cfg_node *map, size_t i, const char *fmt,
-			const char *a, const char *b)
-{
-	return iov_err_at(e, IOV_BAD_INPUT, map->key_locs[i].file, map->key_locs[i].line,
-			  map->key_locs[i].col, fmt, a, b);
 }
 
 /* ---- ${param} substitution ---- */
@@ -166,7 +150,7 @@ static int scen_params(struct scen_priv *pv, struct scenario *s, const struct cf
 		const char *k = pm->keys[i];
 		const struct cfg_node *v = pm->items[i];
 		if (!scen_ident(k, false))
-			return scen_err_key(e, pm, i, "bad parameter name '%s'%s; use letters, digits and _",
+			return cfg_err_key(e, pm, i, "bad parameter name '%s'%s; use letters, digits and _",
 					    k, "");
 		if (v->kind != CFG_SCALAR)
 			return cfg_err(e, v, "default of parameter '%s' must be a single value", k);
@@ -527,86 +511,6 @@ static int scen_connections(struct scen_priv *pv, struct scenario *s, const stru
 	return 0;
 }
 
-/* ---- expect ---- */
-
-static int scen_number(const struct cfg_node *v, const char *key, double *out, struct iov_err *e)
-{
-	const char *why;
-	if (v->kind != CFG_SCALAR)
-		return cfg_err(e, v, "expect %s must be a plain number (stats have no units), not %s",
-			       key, v->kind == CFG_NULL ? "empty" : "a map or list");
-	if (units_parse_double(v->str, out, &why))
-		return cfg_err(e, v, "expect %s must be a plain number (stats have no units), not '%s'",
-			       key, v->str);
-	return 0;
-}
-
-static int scen_expect(struct scen_priv *pv, struct scenario *s, const struct cfg_node *x,
-		       struct iov_err *e)
-{
-	if (!x || x->kind == CFG_NULL)
-		return 0;
-	if (x->kind != CFG_SEQ)
-		return cfg_err(e, x, "expect must be a list of {stat: NAME, eq|min|max|approx: N}");
-	s->expects = cfg_arena_alloc(&pv->a, (x->n ? x->n : 1) * sizeof(*s->expects));
-	if (!s->expects)
-		return iov_err_set(e, IOV_INTERNAL, "out of memory");
-	static const char *const keys[] = { "stat", "eq", "min", "max", "approx", "tol", NULL };
-	for (size_t i = 0; i < x->n; i++) {
-		const struct cfg_node *m = x->items[i];
-		if (m->kind != CFG_MAP)
-			return cfg_err(e, m, "an expect entry is a map: {stat: NAME, eq|min|max|approx: N}");
-		struct scenario_expect *ex = &s->expects[s->nexpects++];
-		ex->loc = m->loc;
-		ex->tol = 0.05;
-		bool has_tol = false;
-		char allowed[128];
-		for (size_t k = 0; k < m->n; k++) {
-			const char *key = m->keys[k];
-			const struct cfg_node *v = m->items[k];
-			if (!strcmp(key, "stat")) {
-				if (v->kind != CFG_SCALAR)
-					return cfg_err(e, v, "stat must be a stats path like dma.reads");
-				ex->stat = v->str;
-			} else if (!strcmp(key, "eq")) {
-				ex->has_eq = true;
-				if (scen_number(v, key, &ex->eq, e))
-					return -1;
-			} else if (!strcmp(key, "min")) {
-				ex->has_min = true;
-				if (scen_number(v, key, &ex->min, e))
-					return -1;
-			} else if (!strcmp(key, "max")) {
-				ex->has_max = true;
-				if (scen_number(v, key, &ex->max, e))
-					return -1;
-			} else if (!strcmp(key, "approx")) {
-				ex->has_approx = true;
-				if (scen_number(v, key, &ex->approx, e))
-					return -1;
-			} else if (!strcmp(key, "tol")) {
-				has_tol = true;
-				if (scen_number(v, key, &ex->tol, e))
-					return -1;
-				if (ex->tol < 0)
-					return cfg_err(e, v, "tol must be >= 0 (a relative tolerance, 0.05 = 5%%)");
-			} else {
-				return scen_err_key(e, m, k, "unknown key '%s' in expect; allowed: %s", key,
-						    scen_list(keys, allowed, sizeof(allowed)));
-			}
-		}
-		if (!ex->stat)
-			return cfg_err(e, m, "expect entry needs stat: NAME");
-		if (!ex->has_eq && !ex->has_min && !ex->has_max && !ex->has_approx)
-			return cfg_err(e, m, "expect on '%s' needs eq, min, max or approx", ex->stat);
-		if (has_tol && !ex->has_approx)
-			return cfg_err(e, m, "tol only goes with approx");
-		if (ex->has_min && ex->has_max && ex->min > ex->max)
-			return cfg_err(e, m, "expect on '%s': min %g > max %g", ex->stat, ex->min, ex->max);
-	}
-	return 0;
-}
-
 /* ---- top level ---- */
 
 static int scen_top(struct scen_priv *pv, struct scenario *s, struct cfg_node *root,
@@ -621,8 +525,8 @@ static int scen_top(struct scen_priv *pv, struct scenario *s, struct cfg_node *r
 		for (size_t k = 0; scen_top_keys[k]; k++)
 			ok |= !strcmp(root->keys[i], scen_top_keys[k]);
 		if (!ok)
-			return scen_err_key(e, root, i, "unknown top-level key '%s'; allowed: %s",
-					    root->keys[i], scen_list(scen_top_keys, allowed, sizeof(allowed)));
+			return cfg_err_key(e, root, i, "unknown top-level key '%s'; allowed: %s",
+					    root->keys[i], cfg_names_join(scen_top_keys, allowed, sizeof(allowed)));
 	}
 	if (scen_params(pv, s, cfg_get(root, "params"), ovr, novr, e))
 		return -1;
@@ -662,13 +566,13 @@ static int scen_top(struct scen_priv *pv, struct scenario *s, struct cfg_node *r
 			return -1;
 		for (size_t i = 0; i < plat->n; i++)
 			if (strcmp(plat->keys[i], "components") && strcmp(plat->keys[i], "connections"))
-				return scen_err_key(e, plat, i, "unknown key '%s' in a platform%s; allowed: "
+				return cfg_err_key(e, plat, i, "unknown key '%s' in a platform%s; allowed: "
 						    "components, connections", plat->keys[i], "");
 	}
 	if (scen_components(pv, s, plat, cfg_get(root, "components"), e) ||
 	    scen_connections(pv, s, plat ? cfg_get(plat, "connections") : NULL,
 			     cfg_get(root, "connections"), e) ||
-	    scen_expect(pv, s, cfg_get(root, "expect"), e))
+	    scenario_load_expects(&pv->a, s, cfg_get(root, "expect"), e))
 		return -1;
 	return 0;
 }
