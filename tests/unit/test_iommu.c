@@ -163,21 +163,28 @@ static void test_fpd(void **state)
 }
 
 /* Host devices: pass-through by default, no context entry with host: blocked. */
+/* One root port, memory, a Gen3 x8 link, d0 below it in vm0 (memory 4 GiB..+1 GiB):
+ * the head before d0's and the IOMMU's lines, the tail after. */
+#define ONE_PORT_HEAD                                                                          \
+	"components:\n"                                                                      \
+	"  - {name: rc, type: pcie_root_complex, root_ports: 1}\n"                           \
+	"  - {name: mem, type: memory, latency: 100ns}\n"                                    \
+	"  - {name: l0, type: pcie_link, gen: 3, width: 8}\n"
+#define ONE_PORT_TAIL                                                                          \
+	"vms:\n"                                                                             \
+	"  - {name: vm0, memory: [{base: 4GiB, size: 1GiB}], devices: [d0]}\n"               \
+	"connections:\n"                                                                     \
+	"  - [rc.mem, mem.port]\n"                                                           \
+	"  - [rc.rp0, l0.up]\n"                                                              \
+	"  - [l0.down, d0.up]\n"
+
 /* Nested: one device in a VM whose guest owns a first stage; %s: trace. */
 static const char nested_fmt[] =
-	"components:\n"
-	"  - {name: rc, type: pcie_root_complex, root_ports: 1}\n"
-	"  - {name: mem, type: memory, latency: 100ns}\n"
-	"  - {name: l0, type: pcie_link, gen: 3, width: 8}\n"
+	ONE_PORT_HEAD
 	"  - {name: d0, type: dma_source, max_outstanding: 1, mrrs: 4096,\n"
 	"     trace: {gen: seq, %s}}\n"
 	"  - {name: iommu, type: iommu, rc: rc, superpages: false, nested: [vm0]}\n"
-	"vms:\n"
-	"  - {name: vm0, memory: [{base: 4GiB, size: 1GiB}], devices: [d0]}\n"
-	"connections:\n"
-	"  - [rc.mem, mem.port]\n"
-	"  - [rc.rp0, l0.up]\n"
-	"  - [l0.down, d0.up]\n";
+	ONE_PORT_TAIL;
 
 static void run_nested(struct run *r, const char *trace)
 {
@@ -235,10 +242,7 @@ static void subst(char *buf, size_t size, const char *from, const char *to)
  * the IOTLB keeps translating for the batch timeout, every later read goes
  * through on a stale entry. %s: unmap policy. */
 static const char unmap_fmt[] =
-	"components:\n"
-	"  - {name: rc, type: pcie_root_complex, root_ports: 1}\n"
-	"  - {name: mem, type: memory, latency: 100ns}\n"
-	"  - {name: l0, type: pcie_link, gen: 3, width: 8}\n"
+	ONE_PORT_HEAD
 	"  - {name: d0, type: dma_source, max_outstanding: 1,\n"
 	"     trace: {gen: random, base: 4GiB, window: 64KiB, size: 64, count: 100}}\n"
 	"  - name: iommu\n"
@@ -246,12 +250,7 @@ static const char unmap_fmt[] =
 	"    rc: rc\n"
 	"    unmap_policy: %s\n"
 	"    events: [{at: 20us, op: unmap, vm: vm0, iova: 4GiB, size: 64KiB}]\n"
-	"vms:\n"
-	"  - {name: vm0, memory: [{base: 4GiB, size: 1GiB}], devices: [d0]}\n"
-	"connections:\n"
-	"  - [rc.mem, mem.port]\n"
-	"  - [rc.rp0, l0.up]\n"
-	"  - [l0.down, d0.up]\n";
+	ONE_PORT_TAIL;
 
 static void test_unmap_policies(void **state)
 {
