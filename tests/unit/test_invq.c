@@ -13,6 +13,7 @@
 #include "models/iommu/iotlb.h"
 #include "models/iommu/unmapq.h"
 #include "stats.h"
+#include "test_time.h"
 
 #define NS SIM_NS
 #define PAGE 4096ull
@@ -138,21 +139,8 @@ static void submit(struct fx *f, struct invq_desc d)
 
 static void submit_wait(struct fx *f, int id) { submit(f, invq_wait(wait_cb, &f->tags[id])); }
 
-static void run_until(struct fx *f, sim_time_t t)
-{
-	struct iov_err e = { 0 };
-	assert_true(sim_run(f->k, t, &e) != SIM_RUN_ERROR);
-}
-
-static void noop_ev(void *arg) { (void)arg; }
-
-/* Move time to t even when no event is due (sim_run stops at the last event). */
-static void advance_to(struct fx *f, sim_time_t t)
-{
-	sim_schedule_at(f->k, t, noop_ev, NULL);
-	run_until(f, t);
-	assert_int_equal(sim_now(f->k), t);
-}
+static void run_until(struct fx *f, sim_time_t t) { kernel_run_until(f->k, t); }
+static void advance_to(struct fx *f, sim_time_t t) { kernel_advance_to(f->k, t); }
 
 static bool tlb_hit(struct fx *f, uint16_t dom, uint64_t iova)
 {

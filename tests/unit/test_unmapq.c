@@ -16,6 +16,7 @@
 #include "models/iommu/unmapq.h"
 #include "rng.h"
 #include "stats.h"
+#include "test_time.h"
 
 #define NS SIM_NS
 #define PAGE 4096ull
@@ -138,20 +139,8 @@ static int64_t unmap(struct fx *f, int d, uint64_t iova, uint64_t size, int id)
 	return n;
 }
 
-static void run_until(struct fx *f, sim_time_t t)
-{
-	struct iov_err e = { 0 };
-	assert_true(sim_run(f->k, t, &e) != SIM_RUN_ERROR);
-}
-
-static void noop_ev(void *arg) { (void)arg; }
-
-static void advance_to(struct fx *f, sim_time_t t)
-{
-	sim_schedule_at(f->k, t, noop_ev, NULL);
-	run_until(f, t);
-	assert_int_equal(sim_now(f->k), t);
-}
+static void run_until(struct fx *f, sim_time_t t) { kernel_run_until(f->k, t); }
+static void advance_to(struct fx *f, sim_time_t t) { kernel_advance_to(f->k, t); }
 
 static uint64_t frames(struct fx *f)
 {
