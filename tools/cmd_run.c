@@ -189,6 +189,34 @@ static void run_summary_latency_row(FILE *f, const char *name, const struct hist
 		h->count ? (double)h->max * 1e-3 : 0.0);
 }
 
+static double run_stat(const struct sim *s, const char *path)
+{
+	double v = 0;
+	return stats_get(s->stats, path, &v) ? 0 : v;
+}
+
+/* Isolation totals, and the IOMMU's when the scenario has one. */
+static void run_summary_isolation(FILE *f, const struct sim *s)
+{
+	double ok = run_stat(s, "isolation.allowed"), blocked = run_stat(s, "isolation.blocked"),
+	       bad = run_stat(s, "isolation.violations");
+	if (ok + blocked + bad == 0)
+		return;                 /* no fabric that judges requests (fixed_path) */
+	fprintf(f, "\nIsolation: %.0f allowed, %.0f blocked, %.0f violations", ok, blocked, bad);
+	double stale = run_stat(s, "isolation.stale_exposures");
+	double bypass = run_stat(s, "isolation.translated_bypass");
+	if (stale > 0 || bypass > 0)
+		fprintf(f, ", %.0f stale-translation exposures, %.0f translated (ATS) bypasses",
+			stale, bypass);
+	fprintf(f, "\n");
+	double v;
+	if (stats_get(s->stats, "iommu.iotlb.lookups", &v))
+		return;
+	fprintf(f, "IOMMU: %.0f IOTLB lookups, hit rate %.3f, %.0f walks (%.0f merged), %.0f "
+		"faults\n", v, run_stat(s, "iommu.iotlb.hit_rate"), run_stat(s, "iommu.walks"),
+		run_stat(s, "iommu.walks_merged"), run_stat(s, "iommu.faults.total"));
+}
+
 /* The human table: also what the terminal shows. */
 static char *run_summary(const struct run_opts *o, const struct sim *s, double wall)
 {
@@ -225,6 +253,7 @@ static char *run_summary(const struct run_opts *o, const struct sim *s, double w
 			if (*d->stage_mean_ns[i] > 0)
 				fprintf(f, "  %-32s %9.1f\n", s->stages[i], *d->stage_mean_ns[i]);
 	}
+	run_summary_isolation(f, s);
 	fclose(f);
 	return buf;
 }
