@@ -60,6 +60,7 @@ struct pcie_bar {
 };
 
 struct pcie_dev;
+struct msix_table;
 
 /* One PCI function: its config-space view. Bridges (root ports, switch
  * ports) are functions too: type-1 headers with bus ranges and a window. */
@@ -76,6 +77,8 @@ struct pcie_fn {
 	unsigned nbars;
 	struct pcie_bar bars[PCIE_MAX_BARS];
 	int vm;                         /* isolation: index of the VM owning it, -1 = host */
+	struct msix_table *msix;        /* MSI-X table (models/pcie/msix.h), owned by the
+					 * device model; NULL: no MSI-X */
 	/* bridges only */
 	uint8_t sec, sub;               /* secondary and subordinate bus */
 	uint64_t win_base, win_limit;   /* memory window [base, limit); empty if equal */
