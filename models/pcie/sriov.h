@@ -224,6 +224,8 @@ unsigned sriov_total_vfs(const struct sriov_pf *sp);
 unsigned sriov_num_vfs_reg(const struct sriov_pf *sp);         /* NumVFs register */
 bool sriov_vf_enabled(const struct sriov_pf *sp);              /* VF Enable bit */
 bool sriov_ari(const struct sriov_pf *sp);                     /* ARI Capable Hierarchy */
+/* VF BAR k's region base (VF BAR registers 2k, 2k+1 without the type bits). */
+uint64_t sriov_vf_bar_base(const struct sriov_pf *sp, unsigned k);
 
 /* ---- PF driver view ---- */
 
