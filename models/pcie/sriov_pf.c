@@ -44,6 +44,8 @@ static const struct param_desc sriov_param_desc[] = {
 	{ NULL, 0, 0, NULL, 0, 0, NULL, NULL },
 };
 
+const struct param_desc *sriov_param_table(void) { return sriov_param_desc; }
+
 static bool pow2(uint64_t x) { return x && !(x & (x - 1)); }
 
 static int bars_parse(struct sriov_pf *sp, const struct cfg_node *n, struct iov_err *e)
