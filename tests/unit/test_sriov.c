@@ -550,6 +550,15 @@ static void test_bad_input(void **state)
 			fail_msg("case %zu not located: %s", i, r.e.msg);
 		run_free(&r);
 	}
+	/* caps: [sriov] without the registers */
+	struct run c;
+	run_text(&c, "components:\n  - {name: rc, type: pcie_root_complex, root_ports: 1}\n"
+		     "  - {name: mem, type: memory}\n"
+		     "  - {name: d, type: dma_source, caps: [sriov], trace: {gen: seq, count: 1}}\n"
+		     "connections:\n  - [rc.mem, mem.port]\n  - [rc.rp0, d.up]\n", false);
+	assert_int_equal(c.status, IOV_BAD_INPUT);
+	assert_non_null(strstr(c.e.msg, "give the function an 'sriov:' map"));
+	run_free(&c);
 	/* with ARI (the default) 8 VFs are fine; 7 without */
 	struct run r;
 	build_ok(&r, "{total_vfs: 16, num_vfs: 7, ari: false}", SEQ1, "", "", false);
