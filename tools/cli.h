@@ -14,6 +14,7 @@ int cmd_trace(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_bench_kernel(int argc, char **argv);
 int cmd_models(int argc, char **argv);
+int cmd_compare(int argc, char **argv);   /* stats of several runs side by side */
 
 /* Print "iovsim: error: ..." style usage errors; returns 2. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -16,6 +16,7 @@ static const char main_usage[] =
 	"  audit FILE    IOMMU groups and root-complex bypass pairs of its PCIe topology\n"
 	"  trace ...     gen | info | cat | convert: synthetic and recorded traces\n"
 	"  plot DIR      re-render the plots of a finished run\n"
+	"  compare RUN...  stats of several runs side by side (exits, interrupts, ...)\n"
 	"  models        list the models and their parameters (--markdown for docs)\n"
 	"  bench kernel  events per second of the bare event kernels\n"
 	"\n"
@@ -50,6 +51,8 @@ int main(int argc, char **argv)
 		return cmd_trace(argc - 1, argv + 1);
 	if (!strcmp(cmd, "plot"))
 		return cmd_plot(argc - 1, argv + 1);
+	if (!strcmp(cmd, "compare"))
+		return cmd_compare(argc - 1, argv + 1);
 	if (!strcmp(cmd, "models"))
 		return cmd_models(argc - 1, argv + 1);
 	if (!strcmp(cmd, "bench")) {
