@@ -254,9 +254,9 @@ int iommu_pasids_build(struct iommu *m, struct iov_err *e)
 	    !(m->pdirs = calloc(l->n ? l->n : 1, sizeof(*m->pdirs))))
 		return iov_err_set(e, IOV_INTERNAL, "out of memory");
 	for (size_t i = 0; i < l->n; i++) {
+		m->npasids++;           /* owned from now on (its first stage, if any) */
 		if (pasid_load_one(m, l->items[i], &m->pasids[i], e))
 			return -1;
-		m->npasids++;
 	}
 	for (size_t i = 0; i < m->npasids; i++) {
 		bool seen = false;
