@@ -6,11 +6,32 @@
 
 #include "sim.h"
 
+/* A memory range as written: gpa is optional (default: base). */
+struct range_load {
+	uint64_t base, size;
+	const struct cfg_node *gpa;
+};
+
 static const struct param_desc range_params[] = {
-	{ "base", PARAM_SIZE, offsetof(struct sim_vm_range, base), NULL, 0, 0, NULL,
+	{ "base", PARAM_SIZE, offsetof(struct range_load, base), NULL, 0, 0, NULL,
 	  "first host-physical address of the range" },
-	{ "size", PARAM_SIZE, offsetof(struct sim_vm_range, size), NULL, 1, 0x1p62, NULL,
+	{ "size", PARAM_SIZE, offsetof(struct range_load, size), NULL, 1, 0x1p62, NULL,
 	  "bytes in the range" },
+	{ "gpa", PARAM_NODE, offsetof(struct range_load, gpa), "", 0, 0, NULL,
+	  "guest-physical address of base (default: base, identity)" },
+	{ NULL, 0, 0, NULL, 0, 0, NULL, NULL },
+};
+
+static const char *const dma_map_names[] = { "full", "registered", NULL };
+static const char *const buf_perm_names[] = { "r", "w", "rw", NULL };
+
+static const struct param_desc buffer_params[] = {
+	{ "iova", PARAM_SIZE, offsetof(struct sim_vm_buffer, iova), NULL, 0, 0, NULL,
+	  "first IOVA (= guest-physical address) of the buffer, 4 KiB aligned" },
+	{ "size", PARAM_SIZE, offsetof(struct sim_vm_buffer, size), NULL, 4096, 0x1p57, NULL,
+	  "bytes (4 KiB multiple)" },
+	{ "perms", PARAM_ENUM, offsetof(struct sim_vm_buffer, perms), "rw", 0, 0, buf_perm_names,
+	  "DMA allowed: r, w or rw" },
 	{ NULL, 0, 0, NULL, 0, 0, NULL, NULL },
 };
 
@@ -58,10 +79,82 @@ static bool iso_device_name_ok(const struct sim *s, const char *name)
 	return false;
 }
 
+/* One range of memory: [base, +size) at guest-physical gpa; GPA ranges must not overlap. */
+static int iso_load_range(struct sim_vm *vm, const struct cfg_node *item, struct iov_err *e)
+{
+	struct range_load rl;
+	if (cfg_load_params(item, range_params, NULL, &rl, "VM memory range", e))
+		return -1;
+	struct sim_vm_range *r = &vm->ranges[vm->nranges];
+	*r = (struct sim_vm_range){ .base = rl.base, .size = rl.size, .gpa = rl.base };
+	if (rl.gpa && !(rl.gpa->kind == CFG_SCALAR && !*rl.gpa->str)) {
+		static const struct param_desc gd = { "gpa", PARAM_SIZE, 0, NULL, 0, 0, NULL, "" };
+		if (cfg_parse_value(rl.gpa, &gd, &r->gpa, e))
+			return -1;
+	}
+	for (size_t j = 0; j < vm->nranges; j++) {
+		const struct sim_vm_range *o = &vm->ranges[j];
+		if (r->gpa < o->gpa + o->size && o->gpa < r->gpa + r->size)
+			return cfg_err(e, item, "guest-physical range [0x%llx, +0x%llx) of VM '%s' "
+				       "overlaps another of its ranges", (unsigned long long)r->gpa,
+				       (unsigned long long)r->size, vm->name);
+	}
+	vm->nranges++;
+	return 0;
+}
+
+/* dma_map: full | registered, and buffers: [{iova, size, perms}] (mapped with registered). */
+static int iso_load_dma_map(struct sim_vm *vm, const struct cfg_node *n, struct iov_err *e)
+{
+	const struct cfg_node *dm = cfg_get(n, "dma_map"), *bl = cfg_get(n, "buffers");
+	if (dm) {
+		static const struct param_desc dd = { "dma_map", PARAM_ENUM, 0, NULL, 0, 0,
+						      dma_map_names, "" };
+		if (cfg_parse_value(dm, &dd, &vm->dma_map, e))
+			return -1;
+	}
+	if (!bl)
+		return 0;       /* with dma_map: full, buffers are checked but not used */
+	if (bl->kind != CFG_SEQ)
+		return cfg_err(e, bl, "buffers must be a list of {iova, size, perms}");
+	if (!(vm->buffers = calloc(bl->n ? bl->n : 1, sizeof(*vm->buffers))))
+		return iov_err_set(e, IOV_INTERNAL, "out of memory");
+	for (size_t i = 0; i < bl->n; i++) {
+		struct sim_vm_buffer *b = &vm->buffers[i];
+		uint64_t hpa;
+		if (cfg_load_params(bl->items[i], buffer_params, NULL, b, "VM DMA buffer", e))
+			return -1;
+		b->perms += 1;          /* r, w, rw -> 1, 2, 3 */
+		if ((b->iova | b->size) & 0xfff)
+			return cfg_err(e, bl->items[i], "a buffer's iova and size must be 4 KiB "
+				       "multiples");
+		if (iso_gpa_to_hpa(vm, b->iova, b->size, &hpa))
+			return cfg_err(e, bl->items[i], "buffer [0x%llx, +0x%llx) is not inside one "
+				       "memory range of VM '%s' (guest-physical)",
+				       (unsigned long long)b->iova, (unsigned long long)b->size,
+				       vm->name);
+		vm->nbuffers++;
+	}
+	return 0;
+}
+
+int iso_gpa_to_hpa(const struct sim_vm *vm, uint64_t gpa, uint64_t size, uint64_t *hpa)
+{
+	for (size_t j = 0; j < vm->nranges; j++) {
+		const struct sim_vm_range *r = &vm->ranges[j];
+		if (gpa >= r->gpa && gpa - r->gpa < r->size && size <= r->size - (gpa - r->gpa)) {
+			*hpa = r->base + (gpa - r->gpa);
+			return 0;
+		}
+	}
+	return -1;
+}
+
 static int iso_load_vm(struct sim *s, struct sim_vm *vm, const struct cfg_node *n,
 		       struct iov_err *e)
 {
-	static const char *const keys[] = { "name", "memory", "devices", NULL };
+	static const char *const keys[] = { "name", "memory", "devices", "dma_map", "buffers",
+					    NULL };
 	if (n->kind != CFG_MAP)
 		return cfg_err(e, n, "a VM is a map {name, memory: [{base, size}], devices: [...]}");
 	for (size_t k = 0; k < n->n; k++) {
@@ -72,7 +165,7 @@ static int iso_load_vm(struct sim *s, struct sim_vm *vm, const struct cfg_node *
 			struct cfg_node key = { .kind = CFG_SCALAR, .loc = n->key_locs[k],
 						.str = n->keys[k] };
 			return cfg_err(e, &key, "unknown key '%s' in a VM; allowed: name, memory, "
-				       "devices", n->keys[k]);
+				       "devices, dma_map, buffers", n->keys[k]);
 		}
 	}
 	const struct cfg_node *nm = cfg_get(n, "name");
@@ -87,12 +180,12 @@ static int iso_load_vm(struct sim *s, struct sim_vm *vm, const struct cfg_node *
 		if (!vm->ranges)
 			return iov_err_set(e, IOV_INTERNAL, "out of memory");
 		for (size_t i = 0; i < mem->n; i++) {
-			if (cfg_load_params(mem->items[i], range_params, NULL, &vm->ranges[i],
-					    "VM memory range", e))
+			if (iso_load_range(vm, mem->items[i], e))
 				return -1;
-			vm->nranges++;
 		}
 	}
+	if (iso_load_dma_map(vm, n, e))
+		return -1;
 	const struct cfg_node *dev = cfg_get(n, "devices");
 	if (dev) {
 		if (dev->kind != CFG_SEQ)
@@ -178,6 +271,7 @@ void iso_free(struct sim_isolation *iso)
 {
 	for (size_t i = 0; i < iso->nvms; i++) {
 		free(iso->vms[i].ranges);
+		free(iso->vms[i].buffers);
 		free(iso->vms[i].devices);
 	}
 	free(iso->vms);

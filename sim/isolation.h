@@ -1,7 +1,10 @@
 /* isolation.h - who may reach what: the scenario's VMs and the isolation accounting
  *
  * The scenario's 'vms:' list gives each VM its host-physical memory ranges
- * and the devices (component or requester names) assigned to it. Every
+ * (each with its guest-physical base, 'gpa', default = identity), the devices
+ * (component or requester names) assigned to it, and what an IOMMU domain of
+ * the VM maps for DMA ('dma_map: full', all its memory, or 'registered', only
+ * its 'buffers'). Ownership is always by host-physical address. Every
  * request TLP that reaches memory or a peer function is classed:
  *   allowed    its initiator's VM owns the target (a memory range of that VM,
  *              or a function assigned to the same VM); a host-owned initiator
@@ -37,13 +40,25 @@ struct sim;
 struct tlp;
 
 struct sim_vm_range {
-	uint64_t base, size;
+	uint64_t base, size;            /* host-physical */
+	uint64_t gpa;                   /* guest-physical base (default: base, identity) */
 };
+
+/* A buffer the guest driver registered for DMA (dma_map: registered). */
+struct sim_vm_buffer {
+	uint64_t iova, size;            /* IOVA = guest-physical address */
+	unsigned perms;                 /* 1 r, 2 w, 3 rw (PGT_PERM_*) */
+};
+
+enum sim_vm_dma_map { SIM_VM_DMA_FULL = 0, SIM_VM_DMA_REGISTERED = 1 };
 
 struct sim_vm {
 	const char *name;               /* tree-owned */
 	size_t nranges;
 	struct sim_vm_range *ranges;
+	int dma_map;                    /* enum sim_vm_dma_map: what an IOMMU domain maps */
+	size_t nbuffers;
+	struct sim_vm_buffer *buffers;  /* dma_map: registered */
 	size_t ndevices;
 	const char **devices;           /* tree-owned names */
 	uint64_t *st_allowed, *st_blocked, *st_violations;
@@ -68,6 +83,9 @@ void iso_free(struct sim_isolation *iso);
 
 /* VM index of a device or requester name, -1 = host. */
 int iso_vm_of(const struct sim *s, const char *name);
+/* The host-physical address of VM vm's guest-physical gpa (its memory ranges); -1 when no
+ * range holds [gpa, gpa + size) whole. */
+int iso_gpa_to_hpa(const struct sim_vm *vm, uint64_t gpa, uint64_t size, uint64_t *hpa);
 /* VM owning host-physical address addr, -1 = none. */
 int iso_vm_of_addr(const struct sim *s, uint64_t addr);
 

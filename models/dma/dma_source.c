@@ -53,6 +53,7 @@ struct dma_gen_params {
 	sim_time_t interval, start;
 	int poisson;
 	const char *source;
+	const struct cfg_node *pasid;
 };
 
 static const char *const dma_gen_patterns[] = { "seq", "random", NULL };
@@ -88,6 +89,8 @@ static const struct param_desc dma_gen_param_desc[] = {
 	  "time of the first transfer (open loop)" },
 	{ "source", PARAM_STRING, offsetof(struct dma_gen_params, source), "", 0, 0, NULL,
 	  "requester name for the records (default: the component's name)" },
+	{ "pasid", PARAM_NODE, offsetof(struct dma_gen_params, pasid), "", 0, 0, NULL,
+	  "PASID carried by every record, 0..0xfffff (absent: requests without PASID)" },
 	{ NULL, 0, 0, NULL, 0, 0, NULL, NULL },
 };
 
@@ -471,6 +474,15 @@ static struct trace_stream *dma_open_trace(struct dma_source *d, const struct cf
 	spec.rate = g.interval ? 1e12 / (double)g.interval : g.rate;
 	spec.poisson = g.poisson;
 	spec.start = g.start;
+	if (g.pasid && !(g.pasid->kind == CFG_SCALAR && !*g.pasid->str)) {
+		static const struct param_desc pd = { "pasid", PARAM_U64, 0, NULL, 0, 0xfffff, NULL,
+						       "" };
+		uint64_t v;
+		if (cfg_parse_value(g.pasid, &pd, &v, e))
+			return NULL;
+		spec.flags |= TRACE_F_PASID;
+		spec.pasid = (uint32_t)v;
+	}
 	if (g.seed) {
 		spec.seed = g.seed;
 	} else {

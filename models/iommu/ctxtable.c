@@ -1,7 +1,8 @@
 /* ctxtable.c - VT-d legacy root/context tables, fault reasons and the pure translation (see ctxtable.h)
  *
- * Not modelled: see ctxtable.h (scalable mode and PASID tables, first-stage
- * and nested walks, reserved-field faults, ATS, interrupt remapping, timing).
+ * Not modelled: see ctxtable.h (256-bit scalable-mode entries; PASID tables are
+ * pasid.c, first-stage and nested walks fltable.c / nested.c; reserved-field
+ * faults, ATS, interrupt remapping, timing).
  */
 #include "ctxtable.h"
 
@@ -18,6 +19,10 @@ void ctx_entry_encode(const struct ctx_entry *ce, uint64_t *lo, uint64_t *hi)
 	      (((uint64_t)ce->tt << CTX_LO_TT_SHIFT) & CTX_LO_TT_MASK) |
 	      (ce->slptptr & CTX_LO_SLPTPTR);
 	*hi = ((uint64_t)ce->aw & CTX_HI_AW_MASK) | ((uint64_t)ce->did << CTX_HI_DID_SHIFT);
+	if (ce->tt == CTX_TT_SCALABLE) {
+		*lo |= ((uint64_t)ce->pdts << CTX_LO_PDTS_SHIFT) & CTX_LO_PDTS_MASK;
+		*hi = ce->rid_pasid & CTX_HI_RID_PASID_MASK;
+	}
 }
 
 void ctx_entry_decode(uint64_t lo, uint64_t hi, struct ctx_entry *ce)
@@ -28,6 +33,14 @@ void ctx_entry_decode(uint64_t lo, uint64_t hi, struct ctx_entry *ce)
 	ce->slptptr = lo & CTX_LO_SLPTPTR;
 	ce->aw = (unsigned)(hi & CTX_HI_AW_MASK);
 	ce->did = (uint16_t)((hi & CTX_HI_DID_MASK) >> CTX_HI_DID_SHIFT);
+	ce->pdts = 0;
+	ce->rid_pasid = 0;
+	if (ce->tt == CTX_TT_SCALABLE) {
+		ce->pdts = (unsigned)((lo & CTX_LO_PDTS_MASK) >> CTX_LO_PDTS_SHIFT);
+		ce->rid_pasid = (uint32_t)(hi & CTX_HI_RID_PASID_MASK);
+		ce->aw = 0;
+		ce->did = 0;
+	}
 }
 
 unsigned ctx_aw_levels(unsigned aw)
@@ -45,7 +58,7 @@ unsigned ctx_levels_aw(unsigned levels)
 static const struct {
 	const char *name, *desc;
 	bool qualified;
-} dmar_faults[DMAR_FAULT_MAX + 1] = {
+} dmar_faults[DMAR_FAULT_CODES] = {
 	[DMAR_OK] = { "none", "no fault", false },
 	[DMAR_FAULT_ROOT_NOT_PRESENT] = { "root_not_present", "root entry not present", false },
 	[DMAR_FAULT_CTX_NOT_PRESENT] = { "ctx_not_present", "context entry not present", true },
@@ -56,21 +69,39 @@ static const struct {
 	[DMAR_FAULT_PTE_READ] = { "pte_read", "error reading a paging entry", true },
 	[DMAR_FAULT_ROOT_READ] = { "root_read", "error reading the root entry", false },
 	[DMAR_FAULT_CTX_READ] = { "ctx_read", "error reading the context entry", false },
+	/* scalable mode: all qualified (a context entry has been read) */
+	[DMAR_FAULT_SM_PASID_MAX] = { "pasid_above_max", "PASID above the PASID directory's "
+				      "size", true },
+	[DMAR_FAULT_SM_PDE_READ] = { "pasid_dir_read", "error reading the PASID directory entry",
+				     true },
+	[DMAR_FAULT_SM_PDE_NOT_PRESENT] = { "pasid_dir_not_present", "PASID directory entry "
+					    "not present", true },
+	[DMAR_FAULT_SM_PE_READ] = { "pasid_entry_read", "error reading the PASID table entry",
+				    true },
+	[DMAR_FAULT_SM_PE_NOT_PRESENT] = { "pasid_not_present", "PASID table entry not present",
+					   true },
+	[DMAR_FAULT_SM_PE_INVALID] = { "pasid_invalid", "invalid PASID table entry (PGTT, AW "
+				       "or FLPM not supported)", true },
 };
+
+static bool dmar_fault_known(enum dmar_fault f)
+{
+	return (unsigned)f < DMAR_FAULT_CODES && dmar_faults[f].name;
+}
 
 const char *dmar_fault_name(enum dmar_fault f)
 {
-	return (unsigned)f <= DMAR_FAULT_MAX ? dmar_faults[f].name : "unknown";
+	return dmar_fault_known(f) ? dmar_faults[f].name : "unknown";
 }
 
 const char *dmar_fault_desc(enum dmar_fault f)
 {
-	return (unsigned)f <= DMAR_FAULT_MAX ? dmar_faults[f].desc : "unknown fault reason";
+	return dmar_fault_known(f) ? dmar_faults[f].desc : "unknown fault reason";
 }
 
 bool dmar_fault_qualified(enum dmar_fault f)
 {
-	return (unsigned)f <= DMAR_FAULT_MAX && dmar_faults[f].qualified;
+	return dmar_fault_known(f) && dmar_faults[f].qualified;
 }
 
 /* --------------------------------------------------- software tables -- */
@@ -200,13 +231,14 @@ static bool dmar_read16(const struct physmem *pm, struct dmar_xlate *x, uint64_t
 	r->kind = (uint8_t)kind;
 	r->size = 16;
 	r->level = 0;
+	r->val[2] = 0;
 	r->ok = !physmem_read64(pm, pa, &r->val[0]) && !physmem_read64(pm, pa + 8, &r->val[1]);
 	if (!r->ok)
 		r->val[0] = r->val[1] = 0;
 	return r->ok;
 }
 
-static enum dmar_fault dmar_done(struct dmar_xlate *x, enum dmar_fault f)
+enum dmar_fault dmar_done(struct dmar_xlate *x, enum dmar_fault f)
 {
 	bool fpd = x->nreads >= 2 && x->reads[1].ok && x->ce.fpd;
 	x->fault = f;
@@ -226,6 +258,9 @@ static bool dmar_ctx_valid(const struct ctx_entry *ce, const struct dmar_caps *c
 		break;
 	case CTX_TT_UNTRANSLATED:
 		break;
+	case CTX_TT_SCALABLE:
+		/* the model keeps the PASID directory in one 4 KiB frame (pasid.h) */
+		return caps->scalable && ce->pdts <= 2;
 	default:
 		return false;
 	}
@@ -238,6 +273,7 @@ enum dmar_fault dmar_context_lookup(const struct physmem *pm, uint64_t rtaddr,
 {
 	memset(x, 0, sizeof(*x));
 	x->rid = rid;
+	x->pasid = UINT32_MAX;
 	uint64_t ra = (rtaddr & CTX_ROOT_CTP) + CTX_ENTRY_SIZE * (rid >> 8);
 	if (!dmar_read16(pm, x, ra, DMAR_READ_ROOT))
 		return dmar_done(x, DMAR_FAULT_ROOT_READ);
@@ -252,8 +288,11 @@ enum dmar_fault dmar_context_lookup(const struct physmem *pm, uint64_t rtaddr,
 		return dmar_done(x, DMAR_FAULT_CTX_NOT_PRESENT);
 	if (!dmar_ctx_valid(&x->ce, caps))
 		return dmar_done(x, DMAR_FAULT_CTX_INVALID);
-	if (x->ce.tt != CTX_TT_PASS_THROUGH)
+	if (x->ce.tt == CTX_TT_SCALABLE)
+		x->scalable = true;
+	else if (x->ce.tt != CTX_TT_PASS_THROUGH)
 		x->levels = ctx_aw_levels(x->ce.aw);
+	x->ctx_ok = true;
 	return dmar_done(x, DMAR_OK);
 }
 
@@ -264,7 +303,7 @@ static void dmar_copy_walk(struct dmar_xlate *x, const struct pgt_walk *w)
 		struct dmar_read *r = &x->reads[x->nreads++];
 		r->pa = w->steps[i].entry_pa;
 		r->val[0] = w->steps[i].entry;
-		r->val[1] = 0;
+		r->val[1] = r->val[2] = 0;
 		r->kind = DMAR_READ_PAGING;
 		r->size = 8;
 		r->level = w->steps[i].level;
@@ -281,6 +320,19 @@ enum dmar_fault dmar_translate(const struct physmem *pm, uint64_t rtaddr,
 		x->is_write = is_write;
 		return x->fault;
 	}
+	if (x->scalable) {
+		/* needs a PASID entry: dmar_translate_pasid (pasid.h) */
+		x->iova = iova;
+		x->is_write = is_write;
+		return dmar_done(x, DMAR_FAULT_CTX_INVALID);
+	}
+	return dmar_translate_ctx(pm, caps, iova, is_write, DMAR_FAULT_CTX_INVALID, x);
+}
+
+enum dmar_fault dmar_translate_ctx(const struct physmem *pm, const struct dmar_caps *caps,
+				   uint64_t iova, bool is_write, enum dmar_fault first_read_fault,
+				   struct dmar_xlate *x)
+{
 	x->iova = iova;
 	x->is_write = is_write;
 	if (x->ce.tt == CTX_TT_PASS_THROUGH) {
@@ -306,7 +358,7 @@ enum dmar_fault dmar_translate(const struct physmem *pm, uint64_t rtaddr,
 	case PGT_WALK_NOT_PRESENT:
 		return dmar_done(x, deny);
 	case PGT_WALK_READ_ERROR:
-		return dmar_done(x, w.nsteps == 1 ? DMAR_FAULT_CTX_INVALID : DMAR_FAULT_PTE_READ);
+		return dmar_done(x, w.nsteps == 1 ? first_read_fault : DMAR_FAULT_PTE_READ);
 	case PGT_WALK_BEYOND_WIDTH:
 		return dmar_done(x, DMAR_FAULT_ADDR_WIDTH);
 	case PGT_WALK_BAD_LEVELS:

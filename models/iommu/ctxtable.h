@@ -26,8 +26,12 @@
  * it reads physmem and returns the outcome with every structure read it made,
  * in order, for the IOMMU component to replay through the memory model.
  *
- * Not modelled: scalable mode (scalable-mode root/context entries, PASID
- * directory and tables; nested translation uses fltable.h / nested.h), extended root/
+ * A context entry with TT = 11b is, when dmar_caps.scalable is set, the lower
+ * half of a scalable-mode context entry (PDTS, PASIDDIRPTR, RID_PASID):
+ * pasid.h reads the PASID structures behind it (dmar_translate_pasid).
+ *
+ * Not modelled: 256-bit scalable-mode root/context entries (the PASID part is
+ * pasid.h; nested translation uses fltable.h / nested.h), extended root/
  * context entries, reserved-field checks (faults 0xA-0xC), translation
  * requests / translated requests (ATS, fault 0xD), interrupt remapping
  * (faults 0x20-0x26; another file), and every timing and cache.
@@ -61,8 +65,16 @@ enum ctx_tt {
 	CTX_TT_UNTRANSLATED = 0,        /* 00b */
 	CTX_TT_DEV_TLB = 1,             /* 01b */
 	CTX_TT_PASS_THROUGH = 2,        /* 10b */
-	CTX_TT_RESERVED = 3,            /* 11b */
+	CTX_TT_RESERVED = 3,            /* 11b: reserved in legacy mode; with dmar_caps.scalable
+					 * the entry is a scalable-mode one (pasid.h) */
 };
+#define CTX_TT_SCALABLE CTX_TT_RESERVED
+
+/* Scalable-mode context entry fields (pasid.h): lo 11:9 PDTS, lo 63:12 PASIDDIRPTR,
+ * hi 19:0 RID_PASID. */
+#define CTX_LO_PDTS_SHIFT 9
+#define CTX_LO_PDTS_MASK (7ull << CTX_LO_PDTS_SHIFT)
+#define CTX_HI_RID_PASID_MASK 0xfffffull
 
 /* A context entry, decoded field by field (values as programmed, valid or not). */
 struct ctx_entry {
@@ -71,7 +83,9 @@ struct ctx_entry {
 	unsigned tt;                    /* enum ctx_tt, 2 bits */
 	unsigned aw;                    /* 3 bits; see ctx_aw_levels() */
 	uint16_t did;
-	uint64_t slptptr;               /* bits 63:12 */
+	uint64_t slptptr;               /* bits 63:12 (scalable: PASIDDIRPTR) */
+	unsigned pdts;                  /* scalable only: PASID directory of 2^(pdts + 7) entries */
+	uint32_t rid_pasid;             /* scalable only: PASID of requests without one */
 };
 
 void ctx_entry_encode(const struct ctx_entry *ce, uint64_t *lo, uint64_t *hi);
@@ -100,10 +114,24 @@ enum dmar_fault {
 	DMAR_FAULT_PTE_READ = 0x7,              /* error reading a paging entry (via ADDR) */
 	DMAR_FAULT_ROOT_READ = 0x8,             /* error reading the root entry */
 	DMAR_FAULT_CTX_READ = 0x9,              /* error reading the context entry */
+	/*
+	 * Scalable-mode codes the model produces (pasid.h), as the VT-d spec's
+	 * scalable-mode fault table numbers them (rev. 3.x; the same codes are in
+	 * Linux's drivers/iommu/intel/dmar.c, dma_remap_sm_fault_reasons[]). Not in
+	 * FACTS.md.
+	 */
+	DMAR_FAULT_SM_PASID_MAX = 0x46,         /* PASID above the directory's size (PDTS) */
+	DMAR_FAULT_SM_PDE_READ = 0x50,          /* error reading the PASID directory entry */
+	DMAR_FAULT_SM_PDE_NOT_PRESENT = 0x51,   /* P clear in the PASID directory entry */
+	DMAR_FAULT_SM_PE_READ = 0x58,           /* error reading the PASID table entry */
+	DMAR_FAULT_SM_PE_NOT_PRESENT = 0x59,    /* P clear in the PASID table entry */
+	DMAR_FAULT_SM_PE_INVALID = 0x5b,        /* invalid PASID entry (PGTT, AW, FLPM) */
 };
-#define DMAR_FAULT_MAX 0x9
-
-/* Short identifier for stats names ("ctx_not_present"), "unknown" out of range. */
+#define DMAR_FAULT_MAX 0x9                /* the last legacy-mode code */
+/* Size of an array indexed by any fault code the model produces. */
+#define DMAR_FAULT_CODES 0x5c
+/* Short identifier for stats names ("ctx_not_present"), "unknown" for a code the model does
+ * not produce. */
 const char *dmar_fault_name(enum dmar_fault f);
 /* One-line description ("context entry not present"), "unknown fault reason" out of range. */
 const char *dmar_fault_desc(enum dmar_fault f);
@@ -170,24 +198,28 @@ struct dmar_caps {
 	unsigned mgaw;                  /* CAP.MGAW + 1: max guest address width in bits (39..57) */
 	bool pass_through;              /* ECAP.PT: TT = 10b allowed */
 	bool dev_tlb;                   /* ECAP.DT: TT = 01b allowed */
+	bool scalable;                  /* ECAP.SMTS: scalable-mode contexts (TT = 11b) allowed */
 };
 
 enum dmar_read_kind {
 	DMAR_READ_ROOT = 0,             /* 16-byte root entry */
 	DMAR_READ_CONTEXT,              /* 16-byte context entry */
 	DMAR_READ_PAGING,               /* 8-byte paging entry at 'level' */
+	DMAR_READ_PASID_DIR,            /* 8-byte PASID directory entry (pasid.h) */
+	DMAR_READ_PASID,                /* 64-byte PASID table entry (words 0..2 kept) */
 };
 
 struct dmar_read {
 	uint64_t pa;                    /* HPA read */
-	uint64_t val[2];                /* value read (val[1] only for 16-byte entries); 0 if !ok */
+	uint64_t val[3];                /* value read (val[1] for 16-byte entries, val[1..2]
+					 * for PASID entries); 0 if !ok */
 	uint8_t kind;                   /* enum dmar_read_kind */
 	uint8_t size;                   /* bytes: 16 or 8 */
 	uint8_t level;                  /* paging entries: 1..5 */
 	bool ok;                        /* false: unbacked memory (always the last read) */
 };
 
-#define DMAR_MAX_READS (2 + PGT_LEVELS_MAX)
+#define DMAR_MAX_READS (4 + PGT_LEVELS_MAX)     /* root, context, PASID dir, PASID */
 
 struct dmar_xlate {
 	enum dmar_fault fault;          /* DMAR_OK or the reason */
@@ -201,6 +233,15 @@ struct dmar_xlate {
 	uint64_t pa;                    /* OK: HPA */
 	uint64_t page_size;             /* OK: leaf size (4 KiB for pass-through) */
 	unsigned perms;                 /* OK: effective PGT_PERM_* */
+	/* Scalable-mode contexts (pasid.h); legacy: scalable false, pasid IOTLB_NO_PASID. */
+	bool ctx_ok;                    /* the context entry was read and is usable */
+	bool scalable;                  /* the context is a scalable-mode one */
+	bool pasid_ok;                  /* the PASID entry was read and is usable */
+	uint32_t pasid;                 /* scalable: the PASID used (RID_PASID for requests
+					 * without one): the cache tag; else UINT32_MAX */
+	unsigned pgtt;                  /* scalable: the PASID entry's PGTT */
+	uint64_t fs_root;               /* first-stage / nested: FLPTPTR */
+	unsigned fs_levels;             /* first-stage / nested: 4 or 5 */
 	unsigned nreads;
 	struct dmar_read reads[DMAR_MAX_READS];
 };
@@ -226,5 +267,20 @@ enum dmar_fault dmar_context_lookup(const struct physmem *pm, uint64_t rtaddr,
 enum dmar_fault dmar_translate(const struct physmem *pm, uint64_t rtaddr,
 			       const struct dmar_caps *caps, uint16_t rid, uint64_t iova,
 			       bool is_write, struct dmar_xlate *x);
+
+/*
+ * The second-stage part of dmar_translate, for a context (or PASID entry)
+ * already in x: x->ce.tt, x->ce.slptptr and x->levels say what to walk,
+ * x->nreads what was read so far. Pass-through, the width check (0x4), the
+ * walk (a failed first read -> 0x3 legacy / first_read_fault, deeper -> 0x7)
+ * and the permission check. Sets x->iova, x->is_write. Returns x->fault. Pure.
+ */
+enum dmar_fault dmar_translate_ctx(const struct physmem *pm, const struct dmar_caps *caps,
+				   uint64_t iova, bool is_write, enum dmar_fault first_read_fault,
+				   struct dmar_xlate *x);
+
+/* Record fault f in x (and whether it is reported: FPD of the context and, once read, of
+ * the PASID directory / table entries, for qualified faults). Returns f. */
+enum dmar_fault dmar_done(struct dmar_xlate *x, enum dmar_fault f);
 
 #endif

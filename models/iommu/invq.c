@@ -14,11 +14,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "models/iommu/pasid.h"
 #include "stats.h"
 
 const char *const invq_type_names[INVQ__NTYPES] = {
 	"cc_global", "cc_domain", "cc_device", "iotlb_global", "iotlb_domain", "iotlb_page",
-	"devtlb", "wait",
+	"devtlb", "wait", "iotlb_pasid", "pc_pasid",
 };
 
 static const struct sacache_ctr_desc invq_ctr_descs[INVQ_C__COUNT] = {
@@ -31,6 +32,9 @@ static const struct sacache_ctr_desc invq_ctr_descs[INVQ_C__COUNT] = {
 	[INVQ_C_DESC + INVQ_IOTLB_PAGE] = { "iotlb_page", "page-selective IOTLB invalidations done" },
 	[INVQ_C_DESC + INVQ_DEVTLB] = { "devtlb", "device-TLB (ATS) invalidations done" },
 	[INVQ_C_DESC + INVQ_WAIT] = { "waits", "invalidation-wait descriptors done" },
+	[INVQ_C_DESC + INVQ_IOTLB_PASID] = { "iotlb_pasid",
+					     "PASID-selective IOTLB invalidations done" },
+	[INVQ_C_DESC + INVQ_PC_PASID] = { "pc_pasid", "PASID-cache invalidations done" },
 	[INVQ_C_QUEUE_FULL] = { "queue_full", "submits refused: ring full" },
 	[INVQ_C_DEVTLB_TIMEOUTS] = { "devtlb_timeouts",
 				     "device-TLB invalidations completed by the timeout" },
@@ -39,6 +43,7 @@ static const struct sacache_ctr_desc invq_ctr_descs[INVQ_C__COUNT] = {
 	[INVQ_C_IOTLB_REMOVED] = { "iotlb_removed", "IOTLB entries removed by invalidation" },
 	[INVQ_C_PWC_REMOVED] = { "pwc_removed", "walk-cache entries removed by invalidation" },
 	[INVQ_C_CC_REMOVED] = { "cc_removed", "context-cache entries removed by invalidation" },
+	[INVQ_C_PC_REMOVED] = { "pc_removed", "PASID-cache entries removed by invalidation" },
 };
 
 struct invq_slot {
@@ -155,7 +160,7 @@ static void invq_start(struct invq *q);
 static void invq_apply(struct invq *q, const struct invq_desc *d)
 {
 	struct invq_caches *c = &q->caches;
-	size_t tlb = 0, pwc = 0, cc = 0;
+	size_t tlb = 0, pwc = 0, cc = 0, pc = 0;
 	uint64_t base;
 	unsigned am;
 	switch (d->type) {
@@ -182,12 +187,21 @@ static void invq_apply(struct invq *q, const struct invq_desc *d)
 		if (d->nonleaf && c->pwc)
 			pwc = pwc_invalidate_page(c->pwc, d->domain, base, 4096ull << am);
 		break;
+	case INVQ_IOTLB_PASID:
+		tlb = c->iotlb ? iotlb_invalidate_pasid(c->iotlb, d->domain, d->pasid) : 0;
+		pwc = (c->pwc ? pwc_invalidate_pasid(c->pwc, d->domain, d->pasid) : 0) +
+		      (c->fs_pwc ? pwc_invalidate_pasid(c->fs_pwc, d->domain, d->pasid) : 0);
+		break;
+	case INVQ_PC_PASID:
+		pc = c->pc ? pasid_cache_invalidate_pasid(c->pc, d->domain, d->pasid) : 0;
+		break;
 	default:
 		break;
 	}
 	invq_ctr_add(q, INVQ_C_IOTLB_REMOVED, tlb);
 	invq_ctr_add(q, INVQ_C_PWC_REMOVED, pwc);
 	invq_ctr_add(q, INVQ_C_CC_REMOVED, cc);
+	invq_ctr_add(q, INVQ_C_PC_REMOVED, pc);
 }
 
 /* Call the one-shot space waiters registered so far (they may register again). */
@@ -233,11 +247,20 @@ static void invq_timeout_ev(void *arg)
 
 static sim_time_t invq_latency(const struct invq *q, enum invq_type t)
 {
-	if (t <= INVQ_CC_DEVICE)
+	switch (t) {
+	case INVQ_CC_GLOBAL:
+	case INVQ_CC_DOMAIN:
+	case INVQ_CC_DEVICE:
+	case INVQ_PC_PASID:
 		return q->p.cc_latency;
-	if (t <= INVQ_IOTLB_PAGE)
+	case INVQ_IOTLB_GLOBAL:
+	case INVQ_IOTLB_DOMAIN:
+	case INVQ_IOTLB_PAGE:
+	case INVQ_IOTLB_PASID:
 		return q->p.iotlb_latency;
-	return q->p.wait_latency;
+	default:
+		return q->p.wait_latency;
+	}
 }
 
 /* Put the head in service: a timed completion, or the ATS request to the device. */
@@ -267,6 +290,9 @@ static int invq_check_desc(const struct invq *q, const struct invq_desc *d, stru
 		return iov_err_set(e, IOV_INTERNAL, "invq: %s with iova 0x%llx size %llu",
 				   invq_type_names[d->type], (unsigned long long)d->iova,
 				   (unsigned long long)d->size);
+	if ((d->type == INVQ_IOTLB_PASID || d->type == INVQ_PC_PASID) && d->pasid >> 20)
+		return iov_err_set(e, IOV_INTERNAL, "invq: %s with PASID %u", invq_type_names[d->type],
+				   d->pasid);
 	if (d->type == INVQ_DEVTLB && !q->ops.send_devtlb_inv)
 		return iov_err_set(e, IOV_INTERNAL, "invq: devtlb descriptor without an owner "
 				   "that sends ATS invalidations");

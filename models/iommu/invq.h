@@ -24,6 +24,10 @@
  *                   completion with invq_devtlb_done(), or at the optional
  *                   timeout (counted).
  *   wait            completes after 'wait_latency' and calls fn(arg).
+ *   PASID-based IOTLB  PASID-selective within a domain (the PASID's IOTLB,
+ *                   walk-cache and first-stage walk-cache entries):
+ *                   'iotlb_latency'.
+ *   PASID cache     PASID-selective within a domain: 'cc_latency'.
  *
  * Parameters and defaults (INVQ_PARAMS rows below):
  *   entries 256        VT-d IQA_REG.QS gives 2^(QS+8) descriptors, so 256 is
@@ -47,7 +51,8 @@
  * TLB invalidation just completes and is counted, the queue does not stall);
  * several device-TLB invalidations outstanding at once (hardware may overlap
  * them; here they are serialized like everything else); PASID-based
- * descriptors; interrupt-entry-cache descriptors; the address-mask limit
+ * descriptors other than PASID-selective IOTLB and PASID-cache ones (no
+ * page-selective-within-PASID, no PASID-based device-TLB); interrupt-entry-cache descriptors; the address-mask limit
  * (MAMV: page-selective with any mask is accepted); drain read/write flags.
  */
 #ifndef IOVSIM_INVQ_H
@@ -75,6 +80,9 @@ enum invq_type {
 	INVQ_IOTLB_PAGE,        /* domain, iova, size, nonleaf */
 	INVQ_DEVTLB,            /* rid, iova, size */
 	INVQ_WAIT,              /* fn, arg */
+	INVQ_IOTLB_PASID,       /* domain, pasid: PASID-based IOTLB invalidation (every entry of
+				 * that tag, and its walk-cache entries, first stage included) */
+	INVQ_PC_PASID,          /* domain, pasid: PASID-cache invalidation (PASID-selective) */
 	INVQ__NTYPES
 };
 
@@ -87,6 +95,7 @@ struct invq_desc {
 	enum invq_type type;
 	uint16_t domain;        /* CC_DOMAIN, IOTLB_DOMAIN, IOTLB_PAGE */
 	uint16_t rid;           /* CC_DEVICE, DEVTLB */
+	uint32_t pasid;         /* IOTLB_PASID, PC_PASID: < 2^20 */
 	bool nonleaf;           /* IOTLB_PAGE: non-leaf entries changed: drop walk-cache entries too */
 	uint64_t iova, size;    /* IOTLB_PAGE, DEVTLB: bytes, > 0; widened by invq_psi_encode */
 	invq_wait_fn fn;        /* WAIT: called when the wait completes; may be NULL */
@@ -136,10 +145,14 @@ void invq_params_default(struct invq_params *p);
 int invq_params_check(const struct invq_params *p, const char *what, struct iov_err *e);
 
 /* The caches a queue invalidates. Any may be NULL (that cache is not modelled); not owned. */
+struct pasid_cache;
+
 struct invq_caches {
 	struct iotlb *iotlb;
 	struct pwc *pwc;
 	struct context_cache *cc;
+	struct pwc *fs_pwc;             /* first-stage walk cache (nested, PASIDs) */
+	struct pasid_cache *pc;         /* PASID cache */
 };
 
 /*
@@ -164,6 +177,7 @@ enum invq_ctr {
 	INVQ_C_IOTLB_REMOVED,           /* entries removed from each cache */
 	INVQ_C_PWC_REMOVED,
 	INVQ_C_CC_REMOVED,
+	INVQ_C_PC_REMOVED,
 	INVQ_C__COUNT
 };
 

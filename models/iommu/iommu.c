@@ -17,7 +17,11 @@
  * a fault log of 'fault_log' records (overflow flagged) unless the context
  * has fault processing disabled.
  *
- * Nested domains (iommu_nested.c) replace the one-stage walk with the
+ * A device with PASIDs (iommu_pasid.c) has a scalable-mode context: after it
+ * the PASID cache ((requester ID, PASID) -> PASID entry) or the directory and
+ * PASID entry reads, and the IOTLB, walk caches and open walks are tagged by
+ * the PASID used (RID_PASID for requests without one).
+ * Nested domains and first-stage PASIDs (iommu_nested.c) replace the one-stage walk with the
  * nested walk's references; the hypervisor's map/unmap and the invalidation
  * they need are in iommu_map.c / iommu_inv.c; set-up in iommu_setup.c.
  */
@@ -25,6 +29,7 @@
 #include <string.h>
 
 #include "models/iommu/iommu_impl.h"
+#include "trace.h"
 
 /* ---------------------------------------------------------- request pool -- */
 
@@ -81,7 +86,7 @@ static void iommu_fault(struct iommu *m, struct iommu_req *r)
 {
 	enum dmar_fault f = r->x.fault;
 	(*m->st_faults)++;
-	if (f <= DMAR_FAULT_MAX && m->st_fault[f])
+	if ((unsigned)f < DMAR_FAULT_CODES && m->st_fault[f])
 		(*m->st_fault[f])++;
 	uint64_t *by = m->st_fault_dev ? m->st_fault_dev[r->x.rid] : NULL;
 	(*(by ? by : m->st_fault_unknown))++;
@@ -152,7 +157,7 @@ static void iommu_fill_caches(struct iommu *m, struct iommu_req *r)
 	enum iotlb_page_size sz = x->page_size >= (1ull << 30) ? IOTLB_1G :
 				  x->page_size >= (1ull << 21) ? IOTLB_2M : IOTLB_4K;
 	uint64_t pmask = x->page_size - 1;
-	iotlb_insert(m->tlb, did, IOTLB_NO_PASID, x->iova, sz, x->pa & ~pmask, x->perms);
+	iotlb_insert(m->tlb, did, x->pasid, x->iova, sz, x->pa & ~pmask, x->perms);
 	if (r->nested) {
 		iommu_nested_fill(m, r);
 		return;
@@ -161,35 +166,38 @@ static void iommu_fill_caches(struct iommu *m, struct iommu_req *r)
 	for (unsigned i = 0; i + 1 < x->nreads; i++) {
 		const struct dmar_read *a = &x->reads[i], *b = &x->reads[i + 1];
 		if (a->kind == DMAR_READ_PAGING && b->kind == DMAR_READ_PAGING && a->level >= 2)
-			pwc_insert(m->pwc, did, IOTLB_NO_PASID, x->iova, a->level, b->pa & ~0xfffull);
+			pwc_insert(m->pwc, did, x->pasid, x->iova, a->level, b->pa & ~0xfffull);
 	}
 }
 
-static unsigned open_bucket(uint16_t did, uint64_t iova)
+static unsigned open_bucket(uint16_t did, uint32_t pasid, uint64_t iova)
 {
-	uint64_t k = ((uint64_t)did << 48) ^ (iova >> 12);
+	uint64_t k = ((uint64_t)did << 48) ^ ((uint64_t)pasid << 28) ^ (iova >> 12);
 	k *= 0x9e3779b97f4a7c15ull;
 	return (unsigned)(k >> 54) & (IOMMU_OPEN_BUCKETS - 1);
 }
 
-static struct iommu_req *open_find(struct iommu *m, uint16_t did, uint64_t iova)
+/* An open walk of the same (domain, PASID tag, 4 KiB page) as x. */
+static struct iommu_req *open_find(struct iommu *m, const struct dmar_xlate *x)
 {
-	for (struct iommu_req *o = m->open[open_bucket(did, iova)]; o; o = o->next_open)
-		if (o->x.ce.did == did && (o->x.iova >> 12) == (iova >> 12))
+	for (struct iommu_req *o = m->open[open_bucket(x->ce.did, x->pasid, x->iova)]; o;
+	     o = o->next_open)
+		if (o->x.ce.did == x->ce.did && o->x.pasid == x->pasid &&
+		    (o->x.iova >> 12) == (x->iova >> 12))
 			return o;
 	return NULL;
 }
 
 static void open_add(struct iommu *m, struct iommu_req *r)
 {
-	unsigned b = open_bucket(r->x.ce.did, r->x.iova);
+	unsigned b = open_bucket(r->x.ce.did, r->x.pasid, r->x.iova);
 	r->next_open = m->open[b];
 	m->open[b] = r;
 }
 
 static void open_remove(struct iommu *m, struct iommu_req *r)
 {
-	struct iommu_req **pp = &m->open[open_bucket(r->x.ce.did, r->x.iova)];
+	struct iommu_req **pp = &m->open[open_bucket(r->x.ce.did, r->x.pasid, r->x.iova)];
 	while (*pp && *pp != r)
 		pp = &(*pp)->next_open;
 	if (*pp)
@@ -261,7 +269,8 @@ static void iommu_issue_read(struct iommu *m, struct iommu_req *r)
 		return;
 	}
 	if (r->ctx_phase)
-		(*m->st_ctx_reads)++;
+		(*(r->x.reads[r->next].kind >= DMAR_READ_PASID_DIR ? m->st_pasid_reads
+								    : m->st_ctx_reads))++;
 	else
 		(*m->st_walk_reads)++;
 	if (m->p.table_read_latency) {
@@ -290,7 +299,7 @@ static unsigned iommu_walk_start(struct iommu *m, struct iommu_req *r)
 	unsigned level;
 	uint64_t table;
 	if (first < x->nreads &&
-	    pwc_lookup_deepest(m->pwc, x->ce.did, IOTLB_NO_PASID, x->iova, &level, &table)) {
+	    pwc_lookup_deepest(m->pwc, x->ce.did, x->pasid, x->iova, &level, &table)) {
 		/* level L hit: the reads of levels >= L are skipped */
 		while (first < x->nreads && x->reads[first].kind == DMAR_READ_PAGING &&
 		       x->reads[first].level >= level)
@@ -317,7 +326,7 @@ static void iommu_after_ctx(struct iommu *m, struct iommu_req *r)
 		return;
 	}
 	struct iotlb_result res;
-	if (iotlb_lookup(m->tlb, x->ce.did, IOTLB_NO_PASID, x->iova, &res)) {
+	if (iotlb_lookup(m->tlb, x->ce.did, x->pasid, x->iova, &res)) {
 		/* The cached entry decides (a stale one still translates). */
 		bool allowed = (res.perms & (x->is_write ? IOTLB_PERM_W : IOTLB_PERM_R)) != 0;
 		/* The tables (read at lookup) no longer grant what the entry does:
@@ -335,7 +344,7 @@ static void iommu_after_ctx(struct iommu *m, struct iommu_req *r)
 		iommu_finish_at(m, r, m->p.iotlb_latency * (res.steps ? res.steps : 1));
 		return;
 	}
-	struct iommu_req *o = open_find(m, x->ce.did, x->iova);
+	struct iommu_req *o = open_find(m, x);
 	if (o) {
 		(*m->st_merged)++;
 		r->merged = o->merged;
@@ -369,6 +378,46 @@ static void iommu_ctx_event(void *arg)
 	iommu_after_ctx(r->m, r);
 }
 
+/*
+ * Which root/context and PASID reads r replays: the context cache (by
+ * requester ID) spares the root and context entries, the PASID cache (by
+ * requester ID and PASID) the directory and PASID entries. Sets r->next,
+ * r->end and ctx_phase; fills the caches from what the lookup read.
+ */
+static void iommu_ctx_reads(struct iommu *m, struct iommu_req *r)
+{
+	const struct dmar_xlate *x = &r->x;
+	unsigned nctx = 0, npre = 0;
+	while (npre < x->nreads && x->reads[npre].kind != DMAR_READ_PAGING) {
+		if (x->reads[npre].kind <= DMAR_READ_CONTEXT)
+			nctx++;
+		npre++;
+	}
+	struct context_entry ce;
+	bool ctx_hit = x->nreads >= 2 && x->reads[1].kind == DMAR_READ_CONTEXT &&
+		       context_cache_lookup(m->cc, x->rid, IOTLB_NO_PASID, &ce);
+	r->ctx_phase = true;
+	r->next = ctx_hit ? nctx : 0;
+	r->end = npre;
+	if (ctx_hit) {
+		(*m->st_ctx_hits)++;
+	} else {
+		(*m->st_ctx_misses)++;
+		if (x->ctx_ok) {
+			struct context_entry e = { .domain = x->scalable ? 0 : x->ce.did,
+						   .levels = (uint8_t)(x->scalable ? 0 : x->levels),
+						   .root = x->reads[1].val[0] & CTX_LO_SLPTPTR };
+			context_cache_insert(m->cc, x->rid, IOTLB_NO_PASID, &e);
+		}
+	}
+	if (npre > nctx && pasid_cache_lookup(m->pc, x->rid, x->pasid, NULL))
+		r->end = nctx;
+	else if (x->pasid_ok)
+		pasid_cache_insert(m->pc, x->rid, x->pasid, x->ce.did);
+	if (r->next > r->end)
+		r->next = r->end;
+}
+
 static void iommu_translate(void *ctx, struct component *rc, unsigned port, struct tlp *t)
 {
 	(void)rc;
@@ -388,8 +437,16 @@ static void iommu_translate(void *ctx, struct component *rc, unsigned port, stru
 	r->port = port;
 	r->t_start = sim_now(s->k);
 	bool is_write = t->type == TLP_MWR;
-	dmar_translate(m->pm, m->ct->rtaddr, &m->caps, t->rid, t->addr, is_write, &r->x);
-	if (r->x.levels && !r->x.pass_through && iommu_nested_domain(m, r->x.ce.did)) {
+	uint32_t pasid = t->attrs & TRACE_F_PASID ? t->pasid : PASID_NONE;
+	dmar_translate_pasid(m->pm, m->ct->rtaddr, &m->caps, t->rid, pasid, t->addr, is_write,
+			     &r->x, &r->nx);
+	if (r->x.pasid_ok && (r->x.pgtt == PASID_PGTT_FIRST || r->x.pgtt == PASID_PGTT_NESTED)) {
+		/* the PASID entry's first stage (over its second stage, or alone) */
+		r->nested = true;
+		r->fs_only = r->x.pgtt == PASID_PGTT_FIRST;
+		r->ncfg = pasid_nested_cfg(&r->x, r->x.levels);
+	} else if (r->x.levels && !r->x.pass_through && !r->x.scalable &&
+		   iommu_nested_domain(m, r->x.ce.did)) {
 		/* Two stages: keep the root/context reads, the walk is the nested one's. */
 		unsigned n = 0;
 		while (n < r->x.nreads && r->x.reads[n].kind != DMAR_READ_PAGING)
@@ -397,29 +454,8 @@ static void iommu_translate(void *ctx, struct component *rc, unsigned port, stru
 		r->x.nreads = n;
 		iommu_nested_lookup(m, r);
 	}
-	/* Context cache: a hit skips the root and context reads. */
-	struct context_entry ce;
-	bool ctx_hit = r->x.nreads >= 2 && r->x.reads[1].kind == DMAR_READ_CONTEXT &&
-		       context_cache_lookup(m->cc, t->rid, IOTLB_NO_PASID, &ce);
-	r->ctx_phase = true;
-	r->next = 0;
-	r->end = 0;
-	if (ctx_hit) {
-		(*m->st_ctx_hits)++;
-	} else {
-		(*m->st_ctx_misses)++;
-		unsigned n = 0;
-		while (n < r->x.nreads && r->x.reads[n].kind != DMAR_READ_PAGING)
-			n++;
-		r->end = n;
-		if (r->x.fault == DMAR_OK || r->x.levels) {
-			struct context_entry e = { .domain = r->x.ce.did,
-						   .levels = (uint8_t)r->x.levels,
-						   .root = r->x.ce.slptptr & ~0xfffull };
-			context_cache_insert(m->cc, t->rid, IOTLB_NO_PASID, &e);
-		}
-	}
-	if (r->end == 0) {
+	iommu_ctx_reads(m, r);
+	if (r->next >= r->end) {
 		sim_time_t lat = m->p.ctx_latency;
 		if (lat) {
 			/* after the context lookup time, on to the IOTLB */

@@ -11,6 +11,7 @@
 #include "models/iommu/invq.h"
 #include "models/iommu/iotlb.h"
 #include "models/iommu/nested.h"
+#include "models/iommu/pasid.h"
 #include "models/iommu/pgtable.h"
 #include "models/iommu/physmem.h"
 #include "models/iommu/unmapq.h"
@@ -41,13 +42,31 @@ struct iommu_params {
 	struct iotlb_params iotlb;
 	struct pwc_params pwc;
 	struct sacache_geom ctx;
+	const struct cfg_node *pasids;
+	struct sacache_geom pasid_cache;
+};
+
+struct pasid_unmap;
+
+/* One PASID of the 'pasids' list (iommu_pasid.c). */
+struct iommu_pasid {
+	uint16_t rid;
+	uint32_t pasid;
+	int mode;                       /* enum pasid_pgtt */
+	unsigned vm;
+	struct fltable *fl;             /* first stage (first, nested), else NULL */
+	const char *device;
+	const struct cfg_node *node;
 };
 
 /* A map/unmap of the scenario's 'events' list (iommu_map.c). */
 struct iommu_event {
 	sim_time_t at, every;
-	int op, perms;                  /* op: 0 map, 1 unmap; perms: 0 r, 1 w, 2 rw */
+	int op, perms;                  /* op: 0 map, 1 unmap, 2 revoke; perms: 0 r, 1 w, 2 rw */
 	const char *vm;
+	const char *device;             /* with pasid: the PASID's device */
+	const struct cfg_node *pasid_node;
+	struct iommu_pasid *pasid;      /* the PASID edited, NULL: the VM's domain */
 	uint64_t iova, size, hpa, repeat, stride;
 	const struct cfg_node *hpa_node, *node;
 	unsigned vmi;
@@ -60,7 +79,10 @@ struct iommu_req {
 	struct tlp *t;
 	unsigned port;
 	struct dmar_xlate x;            /* context and outcome (one stage: also the walk) */
-	bool nested;                    /* a nested domain: the walk is nx's references */
+	bool nested;                    /* a nested domain or a first-stage / nested PASID: the
+					 * walk is nx's references */
+	bool fs_only;                   /* first stage only: no second stage (identity) */
+	struct nested_cfg ncfg;         /* nested: the tables walked */
 	unsigned next, end;             /* reads of x.reads still to replay: [next, end) */
 	bool ctx_phase;                 /* replaying root/context reads */
 	sim_time_t t_start, t_walk;
@@ -97,6 +119,16 @@ struct iommu {
 	struct iotlb *tlb;
 	struct pwc *pwc;
 	struct context_cache *cc;
+	struct pasid_cache *pc;
+	struct iommu_pasid *pasids;     /* the 'pasids' list */
+	size_t npasids;
+	struct pasid_dir **pdirs;       /* one per PASID device */
+	size_t npdirs;
+	struct pgtable *idmap;          /* identity map of the table region: first-stage-only
+					 * tables are built through it (NULL until needed) */
+	bool *vm_fs_pasid;              /* per VM: has first-stage PASIDs (unmap refused) */
+	struct pasid_unmap *pasid_unmaps;       /* first-stage unmaps waiting for their flush */
+	uint64_t *st_pasid_reads;
 	uint16_t stage;
 
 	struct iommu_req *free;         /* request records, grown in chunks, never per TLP */
@@ -114,7 +146,7 @@ struct iommu {
 	uint64_t **st_fault_dev;        /* by requester ID (65536 slots, NULL until elaboration) */
 	uint64_t *st_fault_unknown, *st_fault_events;
 	uint64_t *st_walks, *st_walk_reads, *st_ctx_reads;
-	uint64_t *st_ctx_hits, *st_ctx_misses, *st_faults, *st_fault[DMAR_FAULT_MAX + 1];
+	uint64_t *st_ctx_hits, *st_ctx_misses, *st_faults, *st_fault[DMAR_FAULT_CODES];
 	uint64_t *st_fault_overflow, *st_walker_waits, *st_pass_through, *st_merged;
 	double *st_hit_rate;
 	struct hist *st_walk_ns, *st_xlate_ns;
@@ -146,6 +178,17 @@ bool iommu_nested_domain(const struct iommu *m, uint16_t did);
 void iommu_nested_lookup(struct iommu *m, struct iommu_req *r);
 void iommu_nested_walk(struct iommu *m, struct iommu_req *r);
 void iommu_nested_fill(struct iommu *m, struct iommu_req *r);
+
+/* PASIDs (iommu_pasid.c): the 'pasids' list built after the domains; the
+ * guest-table allocator of VM v (created on first use); a PASID by device and
+ * number; unmap (first stage) or revoke one, with a PASID-selective flush. */
+int iommu_pasids_build(struct iommu *m, struct iov_err *e);
+void iommu_pasids_destroy(struct iommu *m);
+int iommu_guest_tables(struct iommu *m, size_t v, struct iov_err *e);
+struct iommu_pasid *iommu_pasid_find(struct iommu *m, const char *device, uint32_t pasid);
+int iommu_pasid_unmap(struct iommu *m, struct iommu_pasid *p, uint64_t iova, uint64_t size,
+		      struct iov_err *e);
+int iommu_pasid_revoke(struct iommu *m, struct iommu_pasid *p, struct iov_err *e);
 
 /* The root complex's translation hook (iommu.c). */
 extern const struct rc_xlate_ops iommu_xlate_ops;

@@ -31,7 +31,8 @@ static const struct invq_ops inv_ops = { .send_devtlb_inv = send_devtlb_inv };
 int iommu_inv_create(struct iommu *m, struct iov_err *e)
 {
 	struct sim *s = m->c.sim;
-	struct invq_caches caches = { .iotlb = m->tlb, .pwc = m->pwc, .cc = m->cc };
+	struct invq_caches caches = { .iotlb = m->tlb, .pwc = m->pwc, .cc = m->cc,
+				      .fs_pwc = m->fs_pwc, .pc = m->pc };
 	if (invq_params_check(&m->p.inv, m->c.name, e) ||
 	    unmapq_params_check(&m->p.unmap, m->c.name, e) ||
 	    !(m->invq = invq_create(&m->p.inv, s->k, &caches, &inv_ops, m, m->c.name, e)) ||
@@ -51,10 +52,10 @@ void iommu_inv_destroy(struct iommu *m)
 int iommu_inv_unmap(struct iommu *m, unsigned vm, uint64_t iova, uint64_t size,
 		    struct iov_err *e)
 {
-	if (m->fl && m->fl[vm])
-		return iov_err_set(e, IOV_BAD_INPUT, "unmapping in a nested VM's domain is not "
-				   "modelled (its second-stage TLB and first-stage walk cache would "
-				   "not be invalidated)");
+	if ((m->fl && m->fl[vm]) || (m->vm_fs_pasid && m->vm_fs_pasid[vm]))
+		return iov_err_set(e, IOV_BAD_INPUT, "unmapping in the domain of a nested VM (or one "
+				   "with first-stage PASIDs) is not modelled (its second-stage TLB "
+				   "and first-stage walk cache would not be invalidated)");
 	int64_t n = unmapq_unmap(m->unmapq, m->domains[vm], (uint16_t)(vm + 1), iova, size, NULL,
 				 NULL, e);
 	if (n <= 0)

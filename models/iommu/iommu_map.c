@@ -13,6 +13,9 @@
  *     - {at: 10us, op: unmap, vm: vm0, iova: 4GiB, size: 64KiB}
  *     - {at: 0us, op: map, vm: vm0, iova: 0x1000, hpa: 4GiB, size: 4KiB,
  *        perms: r, repeat: 100, every: 1us, stride: 4KiB}
+ *     - {at: 20us, op: unmap, device: d0, pasid: 1, iova: 0x10000, size: 4KiB}
+ *     - {at: 30us, op: revoke, device: d0, pasid: 2}
+ * (the last two edit a PASID of the 'pasids' list, iommu_pasid.c).
  * An event happens at at + k * every for k < repeat, on iova + k * stride
  * (and hpa + k * stride). A map or unmap the table refuses (already mapped,
  * outside the width, no table frame) stops the run with a located error.
@@ -23,15 +26,19 @@
 #include "models/iommu/iommu.h"
 #include "models/iommu/iommu_impl.h"
 
-static const char *const ev_ops[] = { "map", "unmap", NULL };
+static const char *const ev_ops[] = { "map", "unmap", "revoke", NULL };
 static const char *const ev_perms[] = { "r", "w", "rw", NULL };
 
 #define EP(f) offsetof(struct iommu_event, f)
 static const struct param_desc event_desc[] = {
 	{ "at", PARAM_TIME, EP(at), NULL, 0, 1e15, NULL, "when (first occurrence)" },
-	{ "op", PARAM_ENUM, EP(op), NULL, 0, 0, ev_ops, "map or unmap" },
-	{ "vm", PARAM_STRING, EP(vm), NULL, 0, 0, NULL, "the VM whose domain is edited" },
-	{ "iova", PARAM_SIZE, EP(iova), NULL, 0, 0, NULL, "first IOVA (4 KiB aligned)" },
+	{ "op", PARAM_ENUM, EP(op), NULL, 0, 0, ev_ops, "map, unmap or revoke (a PASID)" },
+	{ "vm", PARAM_STRING, EP(vm), "", 0, 0, NULL, "the VM whose domain is edited" },
+	{ "device", PARAM_STRING, EP(device), "", 0, 0, NULL,
+	  "with pasid: the device whose PASID is edited (instead of vm)" },
+	{ "pasid", PARAM_NODE, EP(pasid_node), "", 0, 0, NULL,
+	  "unmap: in this PASID's first stage; revoke: clear this PASID's entry" },
+	{ "iova", PARAM_SIZE, EP(iova), "0", 0, 0, NULL, "first IOVA (4 KiB aligned)" },
 	{ "size", PARAM_SIZE, EP(size), "4KiB", 4096, 0x1p57, NULL, "bytes (4 KiB multiple)" },
 	{ "hpa", PARAM_NODE, EP(hpa_node), "", 0, 0, NULL, "map: host-physical target (default: "
 	  "the IOVA, identity)" },
@@ -82,17 +89,45 @@ static void event_fire(void *arg)
 	struct sim *s = m->c.sim;
 	uint64_t off = ev->done * (ev->stride ? ev->stride : ev->size);
 	struct iov_err e = { 0 };
-	int r = ev->op == 0 ? iommu_map(&m->c, ev->vmi, ev->iova + off, ev->hpa + off, ev->size,
-					(unsigned)ev->perms + 1u, &e)
-			    : iommu_unmap(&m->c, ev->vmi, ev->iova + off, ev->size, &e);
+	int r;
+	if (ev->pasid)
+		r = ev->op == 2 ? iommu_pasid_revoke(m, ev->pasid, &e)
+				: iommu_pasid_unmap(m, ev->pasid, ev->iova + off, ev->size, &e);
+	else
+		r = ev->op == 0 ? iommu_map(&m->c, ev->vmi, ev->iova + off, ev->hpa + off, ev->size,
+					    (unsigned)ev->perms + 1u, &e)
+				: iommu_unmap(&m->c, ev->vmi, ev->iova + off, ev->size, &e);
 	if (r) {
 		cfg_err(s->err, ev->node, "%s: %s at %s + %llu: %s", m->c.name, ev_ops[ev->op],
-			ev->vm, (unsigned long long)off, e.msg);
+			ev->pasid ? ev->device : ev->vm, (unsigned long long)off, e.msg);
 		sim_abort(s);
 		return;
 	}
 	if (++ev->done < ev->repeat)
 		sim_schedule(s->k, ev->every, event_fire, ev);
+}
+
+/* An event on a PASID: device + pasid name one of the 'pasids' list. */
+static int event_pasid(struct iommu *m, const struct cfg_node *node, struct iommu_event *ev,
+		       struct iov_err *e)
+{
+	static const struct param_desc pd = { "pasid", PARAM_U64, 0, NULL, 0, 1 << 20, NULL, "" };
+	uint64_t pasid;
+	if (cfg_parse_value(ev->pasid_node, &pd, &pasid, e))
+		return -1;
+	if (ev->op == 0)
+		return cfg_err(e, node, "%s: map on a PASID is not modelled (its first stage is the "
+			       "'pasids' list's map)", m->c.name);
+	if (!(ev->pasid = iommu_pasid_find(m, ev->device, (uint32_t)pasid)))
+		return cfg_err(e, ev->pasid_node, "%s: no PASID %llu of device '%s' in pasids:",
+			       m->c.name, (unsigned long long)pasid, ev->device);
+	if ((ev->iova | ev->size | ev->stride) & 0xfff)
+		return cfg_err(e, node, "%s: iova, size and stride must be 4 KiB multiples",
+			       m->c.name);
+	if (ev->repeat > 1 && !ev->every)
+		return cfg_err(e, node, "%s: repeat needs every (the time between occurrences)",
+			       m->c.name);
+	return 0;
 }
 
 static int event_load(struct iommu *m, const struct cfg_node *node, struct iommu_event *ev,
@@ -112,11 +147,17 @@ static int event_load(struct iommu *m, const struct cfg_node *node, struct iommu
 		if (cfg_parse_value(h, &hd, &ev->hpa, e))
 			return -1;
 	}
+	const struct cfg_node *pn = ev->pasid_node;
+	if (pn && !(pn->kind == CFG_SCALAR && !*pn->str))
+		return event_pasid(m, node, ev, e);
+	if (ev->op == 2)
+		return cfg_err(e, node, "%s: revoke needs device and pasid", m->c.name);
 	for (ev->vmi = 0; ev->vmi < s->iso.nvms; ev->vmi++)
 		if (!strcmp(s->iso.vms[ev->vmi].name, ev->vm))
 			break;
 	if (ev->vmi == s->iso.nvms)
-		return cfg_err(e, cfg_get(node, "vm"), "%s: no VM '%s' under vms:", m->c.name, ev->vm);
+		return cfg_err(e, cfg_get(node, "vm") ? cfg_get(node, "vm") : node,
+			       "%s: no VM '%s' under vms:", m->c.name, ev->vm);
 	if ((ev->iova | ev->size | ev->stride | ev->hpa) & 0xfff)
 		return cfg_err(e, node, "%s: iova, hpa, size and stride must be 4 KiB multiples",
 			       m->c.name);

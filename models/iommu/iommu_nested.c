@@ -36,25 +36,20 @@ int iommu_nested_check(const struct iommu *m, struct iov_err *e)
 	return iommu_names_check(m, m->p.nested, "nested", is_vm, "VM (vms:)", e);
 }
 
-/* After VM v's second stage is built: its first stage, if it is nested. */
+/* After VM v's second stage is built: its first stage, if it is nested.
+ * The guest maps its memory IOVA = GPA. */
 int iommu_nested_build(struct iommu *m, size_t v, struct iov_err *e)
 {
 	const struct sim_vm *vm = &m->c.sim->iso.vms[v];
 	if (!iommu_names_has(m->p.nested, vm->name))
 		return 0;
-	uint64_t area = m->p.nested_table_area;
-	if (!vm->nranges || vm->ranges[0].size < 2 * area)
-		return iov_err_set(e, IOV_BAD_INPUT, "%s: nested VM '%s' needs a first memory range of "
-				   "at least twice nested_table_area (%llu bytes) for its tables",
-				   m->c.name, vm->name, (unsigned long long)area);
-	const struct sim_vm_range *rg = &vm->ranges[0];
-	if (!(m->gmem[v] = physmem_create(rg->base + rg->size - area, area, e)) ||
+	if (iommu_guest_tables(m, v, e) ||
 	    !(m->fl[v] = fltable_create(m->gmem[v], m->domains[v], (unsigned)
 					(m->p.levels < 4 ? 4 : m->p.levels), e)))
 		return -1;
 	uint64_t sizes = m->p.superpages ? PGT_PGSIZES_ALL : PGT_PGSIZES_4K;
 	for (size_t k = 0; k < vm->nranges; k++)
-		if (fltable_map(m->fl[v], vm->ranges[k].base, vm->ranges[k].base, vm->ranges[k].size,
+		if (fltable_map(m->fl[v], vm->ranges[k].gpa, vm->ranges[k].gpa, vm->ranges[k].size,
 				FL_PERM_R | FL_PERM_W, sizes, e))
 			return -1;
 	return 0;
@@ -86,9 +81,9 @@ static void nested_outcome(struct iommu_req *r)
 void iommu_nested_lookup(struct iommu *m, struct iommu_req *r)
 {
 	int v = nested_vm(m, r->x.ce.did);
-	struct nested_cfg cfg = nested_cfg_of(m->fl[v]);
+	r->ncfg = nested_cfg_of(m->fl[v]);
 	r->nested = true;
-	nested_translate(m->pm, &cfg, NULL, r->x.iova, r->x.is_write, &r->nx);
+	nested_translate(m->pm, &r->ncfg, NULL, r->x.iova, r->x.is_write, &r->nx);
 	nested_outcome(r);
 }
 
@@ -110,18 +105,16 @@ static bool fs_pwc_lookup(void *ctx, uint64_t iova, unsigned *level, uint64_t *t
 {
 	(void)perms;                    /* the walk cache keeps no permissions: all granted */
 	struct iommu_req *r = ctx;
-	return pwc_lookup_deepest(r->m->fs_pwc, r->x.ce.did, IOTLB_NO_PASID, iova, level,
-				  table_gpa);
+	return pwc_lookup_deepest(r->m->fs_pwc, r->x.ce.did, r->x.pasid, iova, level, table_gpa);
 }
 
 /* A walk starts: which references the caches leave to read. */
 void iommu_nested_walk(struct iommu *m, struct iommu_req *r)
 {
-	int v = nested_vm(m, r->x.ce.did);
-	struct nested_cfg cfg = nested_cfg_of(m->fl[v]);
-	struct nested_caches c = { .ctx = r, .ss_lookup = ss_lookup, .fs_pwc_lookup = fs_pwc_lookup };
-	nested_translate(m->pm, &cfg, &c, r->x.iova, r->x.is_write, &r->nx);
-	nested_outcome(r);
+	struct nested_caches c = { .ctx = r, .ss_lookup = r->fs_only ? pasid_ss_identity : ss_lookup,
+				   .fs_pwc_lookup = fs_pwc_lookup };
+	nested_translate(m->pm, &r->ncfg, &c, r->x.iova, r->x.is_write, &r->nx);
+	nested_outcome(r);      /* ce.fpd includes the PASID entries' FPD */
 	r->next = 0;
 	r->end = r->nx.nrefs;
 }
@@ -146,6 +139,6 @@ void iommu_nested_fill(struct iommu *m, struct iommu_req *r)
 	for (unsigned i = 0; i < nx->nfs; i++) {
 		const struct nested_fs *fs = &nx->fs[i];
 		if (fs->kind == PGT_ENTRY_TABLE && fs->level >= 2)
-			pwc_insert(m->fs_pwc, did, IOTLB_NO_PASID, nx->iova, fs->level, fs->next_gpa);
+			pwc_insert(m->fs_pwc, did, r->x.pasid, nx->iova, fs->level, fs->next_gpa);
 	}
 }

@@ -1,9 +1,12 @@
 /* iommu_setup.c - the iommu component's parameters, domains, stats and life cycle
  *
  * Tables are built at elaboration from the scenario's VMs: one domain per VM,
- * its memory ranges mapped IOVA (= guest-physical) -> host-physical, its
- * devices' context entries pointing at it; host-owned devices get
- * pass-through or no context ('host'). The request path is in iommu.c.
+ * mapping IOVA (= guest-physical, each range's 'gpa') -> host-physical either
+ * all its memory ('dma_map: full') or only its registered 'buffers'
+ * ('dma_map: registered'); its devices' context entries point at it;
+ * host-owned devices get pass-through or no context ('host'). Devices with
+ * PASIDs then get scalable-mode contexts (iommu_pasid.c). The request path is
+ * in iommu.c.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +79,12 @@ static const struct param_desc iommu_param_desc[] = {
 		       "IOTLB"),
 	SACACHE_PARAMS("ctx_cache", struct iommu_params, ctx, "16", "16", "lru", 1,
 		       "context cache"),
+	{ "pasids", PARAM_NODE, IP(pasids), "", 0, 0, NULL,
+	  "PASIDs of devices in VMs (scalable-mode contexts): a list of {device, pasid, mode: "
+	  "second|first|nested|pass_through, map: [{iova, gpa, size, perms: r|rw}]} "
+	  "(docs/models/iommu.md)" },
+	SACACHE_PARAMS("pasid_cache", struct iommu_params, pasid_cache, "16", "16", "lru", 1,
+		       "PASID cache ((requester, PASID) -> PASID entry)"),
 	SACACHE_PARAMS("pwc_l2", struct iommu_params, pwc.level[2], "16", "16", "lru", 0,
 		       "walk cache of level-2 (PDE) entries"),
 	SACACHE_PARAMS("pwc_l3", struct iommu_params, pwc.level[3], "4", "4", "lru", 0,
@@ -90,8 +99,39 @@ static const struct param_desc iommu_param_desc[] = {
 static bool is_device(const struct iommu *m, const char *name);
 static int iommu_fault_counter(struct iommu *m, const struct pcie_fn *f, struct iov_err *e);
 
-/* One domain per VM: its memory mapped IOVA = host-physical address (guest
- * memory at the same addresses; a gpa offset comes with the hypervisor model). */
+/* Map VM v's DMA view in its domain: all its memory (dma_map: full) or only
+ * its registered buffers, IOVA = guest-physical address -> host-physical. */
+static int iommu_map_vm(struct iommu *m, size_t v, struct iov_err *e)
+{
+	const struct sim_vm *vm = &m->c.sim->iso.vms[v];
+	uint64_t sizes = m->p.superpages ? PGT_PGSIZES_ALL : PGT_PGSIZES_4K;
+	bool all = vm->dma_map == SIM_VM_DMA_FULL;
+	size_t n = all ? vm->nranges : vm->nbuffers;
+	for (size_t k = 0; k < n; k++) {
+		uint64_t gpa, size, hpa = 0;
+		unsigned perms = PGT_PERM_RW;
+		if (all) {
+			gpa = vm->ranges[k].gpa;
+			size = vm->ranges[k].size;
+			hpa = vm->ranges[k].base;
+		} else {
+			gpa = vm->buffers[k].iova;
+			size = vm->buffers[k].size;
+			perms = vm->buffers[k].perms;
+			iso_gpa_to_hpa(vm, gpa, size, &hpa);    /* checked at load */
+		}
+		if (pgtable_map(m->domains[v], gpa, hpa, size, perms, sizes, e)) {
+			char msg[sizeof(e->msg)];
+			snprintf(msg, sizeof(msg), "%s", e->msg);
+			return iov_err_set(e, IOV_BAD_INPUT, "%s: mapping VM '%s' %s [0x%llx, +0x%llx): "
+					   "%.200s", m->c.name, vm->name, all ? "memory" : "buffer",
+					   (unsigned long long)gpa, (unsigned long long)size, msg);
+		}
+	}
+	return 0;
+}
+
+/* One domain per VM (id = VM index + 1), mapped by iommu_map_vm. */
 static int iommu_build_domains(struct iommu *m, struct iov_err *e)
 {
 	struct sim *s = m->c.sim;
@@ -100,28 +140,14 @@ static int iommu_build_domains(struct iommu *m, struct iov_err *e)
 	m->domains = calloc(nd, sizeof(*m->domains));
 	m->fl = calloc(nd, sizeof(*m->fl));
 	m->gmem = calloc(nd, sizeof(*m->gmem));
-	if (!m->domains || !m->fl || !m->gmem)
+	m->vm_fs_pasid = calloc(nd, sizeof(*m->vm_fs_pasid));
+	if (!m->domains || !m->fl || !m->gmem || !m->vm_fs_pasid)
 		return iov_err_set(e, IOV_INTERNAL, "out of memory");
 	if (iommu_nested_check(m, e))
 		return -1;
-	uint64_t sizes = m->p.superpages ? PGT_PGSIZES_ALL : PGT_PGSIZES_4K;
 	for (size_t v = 0; v < m->ndomains; v++) {
-		const struct sim_vm *vm = &s->iso.vms[v];
-		if (!(m->domains[v] = pgtable_create(m->pm, (unsigned)m->p.levels, e)))
-			return -1;
-		for (size_t k = 0; k < vm->nranges; k++) {
-			const struct sim_vm_range *rg = &vm->ranges[k];
-			if (pgtable_map(m->domains[v], rg->base, rg->base, rg->size, PGT_PERM_RW, sizes,
-					e)) {
-				char msg[sizeof(e->msg)];
-				snprintf(msg, sizeof(msg), "%s", e->msg);
-				return iov_err_set(e, IOV_BAD_INPUT, "%s: mapping VM '%s' memory [0x%llx, "
-						   "+0x%llx): %.200s", m->c.name, vm->name,
-						   (unsigned long long)rg->base,
-						   (unsigned long long)rg->size, msg);
-			}
-		}
-		if (iommu_nested_build(m, v, e))
+		if (!(m->domains[v] = pgtable_create(m->pm, (unsigned)m->p.levels, e)) ||
+		    iommu_map_vm(m, v, e) || iommu_nested_build(m, v, e))
 			return -1;
 	}
 	struct pcie_topo *t = pcie_topo_of(s);
@@ -150,7 +176,7 @@ static int iommu_build_domains(struct iommu *m, struct iov_err *e)
 		if (r || iommu_fault_counter(m, f, e))
 			return -1;
 	}
-	return 0;
+	return iommu_pasids_build(m, e);
 }
 
 /* 'l' names things: a list of names, one name, or nothing ("" or absent). */
@@ -247,6 +273,7 @@ static void iommu_finish_stats(struct component *c)
 static void iommu_destroy(struct component *c)
 {
 	struct iommu *m = container_of(c, struct iommu, c);
+	iommu_pasids_destroy(m);
 	for (size_t v = 0; v < m->ndomains; v++) {
 		if (m->fl)
 			fltable_free(m->fl[v]);
@@ -254,9 +281,11 @@ static void iommu_destroy(struct component *c)
 			physmem_destroy(m->gmem[v]);
 		pgtable_free(m->domains[v]);
 	}
+	pgtable_free(m->idmap);
 	free(m->domains);
 	free(m->fl);
 	free(m->gmem);
+	free(m->vm_fs_pasid);
 	iommu_inv_destroy(m);
 	iotlb_destroy(m->ss_tlb);
 	pwc_destroy(m->fs_pwc);
@@ -268,6 +297,7 @@ static void iommu_destroy(struct component *c)
 	iotlb_destroy(m->tlb);
 	pwc_destroy(m->pwc);
 	context_cache_destroy(m->cc);
+	pasid_cache_destroy(m->pc);
 	for (size_t i = 0; i < m->nchunks; i++)
 		free(m->chunks[i]);
 	free(m->chunks);
@@ -285,6 +315,10 @@ static int iommu_stats(struct iommu *m, struct iov_err *e)
 	    !IOMMU_CTR(st_walks, "iommu.walks", "page walks started") ||
 	    !IOMMU_CTR(st_walk_reads, "iommu.walk_reads", "paging-entry reads sent to memory") ||
 	    !IOMMU_CTR(st_ctx_reads, "iommu.context_reads", "root/context entry reads sent to memory") ||
+	    !IOMMU_CTR(st_pasid_reads, "iommu.pasid_reads", "PASID directory and PASID table entry "
+		       "reads sent to memory") ||
+	    sacache_ctrs_register(sacache_counters(pasid_cache_array(m->pc)), s->stats,
+				  "iommu.pasid_cache", e) ||
 	    !IOMMU_CTR(st_ctx_hits, "iommu.context_cache.hits", "context-cache hits") ||
 	    !IOMMU_CTR(st_ctx_misses, "iommu.context_cache.misses", "context-cache misses") ||
 	    !IOMMU_CTR(st_faults, "iommu.faults.total", "translation faults (requests blocked)") ||
@@ -313,8 +347,10 @@ static int iommu_stats(struct iommu *m, struct iov_err *e)
 	    !(m->st_xlate_ns = stats_hist(s->stats, "iommu.translation_ns", "ns", 1e-3,
 					  "translation: request in to request on", e)))
 		return -1;
-	for (unsigned f = 1; f <= DMAR_FAULT_MAX; f++) {
+	for (unsigned f = 1; f < DMAR_FAULT_CODES; f++) {
 		char path[128];
+		if (!strcmp(dmar_fault_name((enum dmar_fault)f), "unknown"))
+			continue;       /* a code the model does not produce */
 		snprintf(path, sizeof(path), "iommu.faults.%s", dmar_fault_name((enum dmar_fault)f));
 		if (!(m->st_fault[f] = stats_counter(s->stats, path, "", dmar_fault_desc(
 								(enum dmar_fault)f), e)))
@@ -342,7 +378,7 @@ static struct component *iommu_create(struct sim *s, const char *name, const voi
 		m->p.pwc.level[4].entries = 0;
 	m->caps = (struct dmar_caps){ .sagaw = 1u << ctx_levels_aw((unsigned)m->p.levels),
 				      .mgaw = m->p.levels == 5 ? 57 : m->p.levels == 4 ? 48 : 39,
-				      .pass_through = true, .dev_tlb = true };
+				      .pass_through = true, .dev_tlb = true, .scalable = true };
 	char what[160];
 	snprintf(what, sizeof(what), "%s", name);
 	int st = sim_stage(s, name, e);
@@ -350,15 +386,18 @@ static struct component *iommu_create(struct sim *s, const char *name, const voi
 	    !(m->tlb = iotlb_create(&m->p.iotlb, s->seed ^ 0x1077b, what, e)) ||
 	    !(m->pwc = pwc_create(&m->p.pwc, s->seed ^ 0x9ac, what, e)) ||
 	    !(m->cc = context_cache_create(&m->p.ctx, s->seed ^ 0xcc, what, e)) ||
+	    !(m->pc = pasid_cache_create(&m->p.pasid_cache, s->seed ^ 0x9c0, what, e)) ||
 	    !(m->pm = physmem_create(m->p.table_base, m->p.table_size, e)) ||
-	    !(m->ct = ctxtable_create(m->pm, e)) || iommu_stats(m, e) || iommu_inv_create(m, e))
+	    !(m->ct = ctxtable_create(m->pm, e)) || iommu_stats(m, e))
 		goto err;
-	const struct cfg_node *nl = m->p.nested;
-	if (nl && ((nl->kind == CFG_SEQ && nl->n) || (nl->kind == CFG_SCALAR && *nl->str)) &&
+	/* first-stage caches: for nested VMs and for PASIDs (which may have first stages) */
+	if ((names_count(m->p.nested) || names_count(m->p.pasids)) &&
 	    (!(m->ss_tlb = iotlb_create(&m->p.ss_tlb, s->seed ^ 0x55, what, e)) ||
 	     !(m->fs_pwc = pwc_create(&m->p.fs_pwc, s->seed ^ 0xf5, what, e)) ||
 	     iotlb_stats_register(m->ss_tlb, s->stats, "iommu.nested.ss_tlb", e) ||
 	     pwc_stats_register(m->fs_pwc, s->stats, "iommu.nested.fs_pwc", e)))
+		goto err;
+	if (iommu_inv_create(m, e))
 		goto err;
 	m->stage = (uint16_t)st;
 	return &m->c;
@@ -381,13 +420,15 @@ static const struct port_doc iommu_ports[] = {
 const struct model model_iommu = {
 	.kind = "iommu",
 	.type = "iommu",
-	.desc = "DMA remapping at the root complex: context cache, IOTLB, walk caches, timed page "
-		"walks through memory, faults, nested translation, map/unmap with queued "
-		"invalidation",
+	.desc = "DMA remapping at the root complex: context and PASID caches, IOTLB, walk caches, "
+		"timed page walks through memory, faults, nested translation, PASIDs, map/unmap "
+		"with queued invalidation",
 	.ops = &iommu_ops,
 	.params = iommu_param_desc,
 	.params_size = sizeof(struct iommu_params),
 	.ports = iommu_ports,
-	.not_modelled = "PASID / scalable mode, interrupt remapping (issue 5), page requests (PRI), "
-			"A/D bits, reserved-field faults, invalidation of the nested caches",
+	.not_modelled = "256-bit scalable-mode context entries (scalable mode is per device), "
+			"scalable-mode codes for context and paging faults, interrupt remapping "
+			"(issue 5), page requests (PRI), A/D bits, reserved-field faults, "
+			"invalidation of the nested caches on second-stage unmaps",
 };

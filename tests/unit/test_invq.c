@@ -68,7 +68,7 @@ static struct invq *mk_queue(struct fx *f, uint64_t entries, sim_time_t devtlb_t
 	struct invq_params p = { .entries = entries, .cc_latency = CC_LAT,
 				 .iotlb_latency = TLB_LAT, .wait_latency = WAIT_LAT,
 				 .devtlb_timeout = devtlb_timeout };
-	struct invq_caches c = { f->tlb, f->pwc, f->cc };
+	struct invq_caches c = { .iotlb = f->tlb, .pwc = f->pwc, .cc = f->cc };
 	struct invq *q = invq_create(&p, f->k, &c, &stub_ops, f, "test", &e);
 	if (!q)
 		fail_msg("invq_create: %s", e.msg);

@@ -55,7 +55,7 @@ static void mk_queues(struct fx *f, uint64_t entries, const struct unmapq_params
 	invq_destroy(f->q);
 	struct invq_params ip = { .entries = entries, .cc_latency = 300 * NS,
 				  .iotlb_latency = TLB_LAT, .wait_latency = WAIT_LAT };
-	struct invq_caches c = { f->tlb, f->pwc, NULL };
+	struct invq_caches c = { .iotlb = f->tlb, .pwc = f->pwc };
 	f->q = invq_create(&ip, f->k, &c, NULL, NULL, "test", &e);
 	assert_non_null(f->q);
 	f->uq = unmapq_create(up, f->k, f->q, "test", &e);
