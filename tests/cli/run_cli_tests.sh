@@ -61,6 +61,16 @@ expect_run seed-override 0 '' "$iovsim" run "$src/scenarios/quickstart.yaml" -p 
 	--seed 99 --quiet --no-plots -o "$out/seed.d"
 grep -q '"seed": 99' "$out/seed.d/stats.json" || { echo "FAIL seed: seed 99 not in stats"; fail=1; }
 
+"$iovsim" run "$src/scenarios/quickstart.yaml" -p count=300 --quiet --no-plots -o "$out/compare300.d"
+# compare: runs side by side, labelled by the params that differ.
+expect_run compare 0 'count=500 +count=300' "$iovsim" compare "$out/override.d" "$out/compare300.d" \
+	--stat dma.reads
+grep -Eq '^dma\.reads +500 +300$' "$out/compare.out" || { echo "FAIL compare: dma.reads row"; fail=1; }
+expect_run compare-csv 0 '^dma\.reads,500,300$' "$iovsim" compare "$out/override.d" \
+	"$out/compare300.d" --stat dma.reads --csv
+expect_run compare-missing 2 'nonexistent/stats.json' "$iovsim" compare "$out/nonexistent"
+expect_run compare-no-stat 2 'none of the runs has' "$iovsim" compare "$out/override.d" --stat no.such
+
 # trace sub-commands
 expect_run trace-gen-help 0 'usage: iovsim trace gen' "$iovsim" trace gen --help
 expect_run trace-bogus 2 '' "$iovsim" trace bogus
