@@ -17,6 +17,8 @@
  * time, several vCPUs per pCPU, host interrupt affinity, cache and TLB
  * pollution by exits (indirect costs), halt polling.
  */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -119,6 +121,17 @@ static const struct param_desc host_param_desc[] = {
 	  "on top of the memory model (as the IOMMU's table_read_latency)" },
 	{ NULL, 0, 0, NULL, 0, 0, NULL, NULL },
 };
+
+int host_err(const struct host *h, struct iov_err *e, const char *key, const char *fmt, ...)
+{
+	char msg[768];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	const struct cfg_node *n = h->node ? cfg_get(h->node, key) : NULL;
+	return cfg_err(e, n ? n : h->node, "%s: %s", h->c.name, msg);
+}
 
 struct host *host_find(struct sim *s, const char *name)
 {
@@ -224,10 +237,10 @@ static int host_vm_stats(struct host *h, struct host_vm *vm, struct iov_err *e)
 static int host_check_vm(struct host *h, struct host_vm *vm, struct iov_err *e)
 {
 	if (vm->cfg.delivery == HOST_POSTED && !h->p.remapping)
-		return iov_err_set(e, IOV_BAD_INPUT, "%s: VM '%s': posted delivery needs interrupt "
-				   "remapping (remapping: true)", h->c.name, vm->name);
+		return host_err(h, e, "remapping", "VM '%s': posted delivery needs interrupt "
+				"remapping (remapping: true)", vm->name);
 	if (h->napics + vm->cfg.vcpus > 255)
-		return iov_err_set(e, IOV_BAD_INPUT, "%s: more than 254 vCPUs in all", h->c.name);
+		return host_err(h, e, "guests", "more than 254 vCPUs in all");
 	return 0;
 }
 
@@ -242,9 +255,10 @@ static int host_alloc_descriptors(struct host *h, struct iov_err *e)
 			  PHYSMEM_FRAME_SIZE;
 	for (uint64_t i = 0; i < frames; i++) {
 		uint64_t pa;
-		if (physmem_alloc_frame(pm, &pa, e))
-			return iov_err_set(e, IOV_BAD_INPUT, "%s: ir_size cannot hold the IR table "
-					   "and the vCPUs' posted-interrupt descriptors", h->c.name);
+		struct iov_err e2 = { 0 };
+		if (physmem_alloc_frame(pm, &pa, &e2))
+			return host_err(h, e, "ir_size", "ir_size cannot hold the IR table and the "
+					"vCPUs' posted-interrupt descriptors");
 		if (i == 0)
 			h->pd_base = pa;
 		else if (pa != h->pd_base + i * PHYSMEM_FRAME_SIZE)
@@ -321,11 +335,10 @@ static int host_find_rc(struct host *h, struct iov_err *e)
 			h->rc = c;
 	}
 	if (!h->rc && h->p.rc[0])
-		return iov_err_set(e, IOV_BAD_INPUT, "%s: rc '%s' is not a component of the scenario",
-				   h->c.name, h->p.rc);
+		return host_err(h, e, "rc", "rc '%s' is not a component of the scenario", h->p.rc);
 	if (h->rc && rc_set_irq_sink(h->rc, &host_rc_irq_ops, h))
-		return iov_err_set(e, IOV_BAD_INPUT, "%s: '%s' is not a pcie_root_complex, or "
-				   "another host already takes its interrupts", h->c.name, h->rc->name);
+		return host_err(h, e, "rc", "'%s' is not a pcie_root_complex, or another host "
+				"already takes its interrupts", h->rc->name);
 	return 0;
 }
 
@@ -448,13 +461,13 @@ static int host_stats(struct host *h, struct iov_err *e)
 static struct component *host_create(struct sim *s, const char *name, const void *params,
 				     const struct cfg_node *node, struct iov_err *e)
 {
-	(void)node;
 	struct host *h = calloc(1, sizeof(*h));
 	if (!h) {
 		iov_err_set(e, IOV_INTERNAL, "out of memory");
 		return NULL;
 	}
 	h->p = *(const struct host_params *)params;
+	h->node = node;
 	component_init(&h->c, s, &model_host, name, &h->p.clock);
 	char what[160];
 	snprintf(what, sizeof(what), "host '%s'", name);

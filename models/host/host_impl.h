@@ -116,6 +116,7 @@ struct host_irq {
 struct host {
 	struct component c;
 	struct host_params p;
+	const struct cfg_node *node;    /* the component's map, for located errors */
 	bool ready;                     /* VMs and vCPUs built (host_ready) */
 	struct component *rc;
 	struct ir_unit *ir;             /* NULL without remapping */
@@ -141,6 +142,10 @@ struct host {
 };
 
 extern const char *const host_exit_reason_names[HOST_EXIT__COUNT];
+
+/* A located error at the host's key 'key' (or its map when absent). */
+int host_err(const struct host *h, struct iov_err *e, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 /* host.c: build VMs, vCPUs and per-VM stats once (from elaborate or the first
  * host_register_msix, whichever comes first). */

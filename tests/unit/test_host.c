@@ -202,6 +202,7 @@ static void test_no_remapping(void **state)
 	build(&r, MSI100, IDLE, ", remapping: false, delivery: posted", false);
 	assert_int_equal(r.status, IOV_BAD_INPUT);
 	assert_non_null(strstr(r.e.msg, "needs interrupt remapping"));
+	assert_non_null(strstr(r.e.msg, "iovsim-test-run-"));  /* located in the file */
 	run_free(&r);
 }
 
@@ -213,6 +214,15 @@ static void test_bad_input(void **state)
 	      false);
 	assert_int_equal(r.status, IOV_BAD_INPUT);
 	assert_non_null(strstr(r.e.msg, "table is full"));
+	run_free(&r);
+	/* a table of vectors needs a host */
+	char text[4096];
+	snprintf(text, sizeof(text), fmt, MSI100, IDLE, "");
+	char *hv = strstr(text, "  - {name: hv");
+	hv[0] = '#';
+	run_text(&r, text, false);
+	assert_int_equal(r.status, IOV_BAD_INPUT);
+	assert_non_null(strstr(r.e.msg, "needs a host component"));
 	run_free(&r);
 	build(&r, MSI100, IDLE, ", guests: [{vm: vm9}]", false);
 	assert_int_equal(r.status, IOV_BAD_INPUT);
