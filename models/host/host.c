@@ -411,6 +411,9 @@ static int host_stats_irq(struct host *h, struct iov_err *e)
 	    !HCTR(st_host, "interrupts.host", "", "interrupts of host-owned functions (no VM)") ||
 	    !HCTR(st_merged, "interrupts.merged", "", "posted interrupts merged into one already "
 		  "pending for the same vector (one PIR bit)") ||
+	    !HCTR(st_exitless, "interrupts.exitless_injections", "", "emulated interrupts that "
+		  "arrived while their vCPU was in root mode: injected at that VM entry, no exit "
+		  "of their own") ||
 	    !HCTR(st_notifications, "interrupts.posted.notifications", "", "posted-interrupt "
 		  "notifications sent (ON was clear, SN clear)") ||
 	    !HCTR(st_coalesced, "interrupts.posted.coalesced", "", "posts with ON already set: "

@@ -121,6 +121,31 @@ static void test_latency_paths(void **state)
 	assert_true(posted > 0);
 }
 
+/* An emulated interrupt arriving while its vCPU is in root mode (inside the
+ * first one's exit) is injected at that VM entry: no exit of its own. */
+static void test_exitless_injection(void **state)
+{
+	(void)state;
+	struct run r;
+	run_ok(&r, "vectors: 2, trace: {gen: msi, interval: 100ns, count: 2}", IDLE,
+	       ", delivery: emulated, eoi_virt: true");
+	assert_int_equal(stat(&r, "interrupts.delivered"), 2);
+	assert_int_equal(stat(&r, "interrupts.exitless_injections"), 1);
+	assert_int_equal(stat(&r, "vm_exits.by_reason.external_interrupt"), 1);
+	run_free(&r);
+	run_ok(&r, "vectors: 2, trace: {gen: msi, interval: 100ns, count: 2}", IDLE,
+	       ", delivery: emulated, eoi_virt: false");
+	assert_int_equal(stat(&r, "vm_exits.by_reason.external_interrupt"), 1);
+	assert_int_equal(stat(&r, "vm_exits.by_reason.eoi"), 2);
+	run_free(&r);
+	/* far apart: each takes its own exit */
+	run_ok(&r, "vectors: 2, trace: {gen: msi, interval: 10us, count: 2}", IDLE,
+	       ", delivery: emulated, eoi_virt: true");
+	assert_int_equal(stat(&r, "interrupts.exitless_injections"), 0);
+	assert_int_equal(stat(&r, "vm_exits.by_reason.external_interrupt"), 2);
+	run_free(&r);
+}
+
 /* ON set: a second post finds the notification outstanding and sends none. */
 static void test_on_coalescing(void **state)
 {
@@ -296,6 +321,7 @@ int main(void)
 		cmocka_unit_test(test_exits_running),
 		cmocka_unit_test(test_halted_wakeups),
 		cmocka_unit_test(test_latency_paths),
+		cmocka_unit_test(test_exitless_injection),
 		cmocka_unit_test(test_on_coalescing),
 		cmocka_unit_test(test_preempted_suppressed),
 		cmocka_unit_test(test_compat_blocked),
