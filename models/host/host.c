@@ -46,6 +46,9 @@ static const char *const host_delivery_names[] = { "emulated", "posted", NULL };
 	{ "vcpu_state", PARAM_ENUM, (base) + HG(state), "running", 0, 0, host_state_names,     \
 	  "initial state of the VM's vCPUs: running (in guest mode), halted (blocked in the "  \
 	  "host after HLT), preempted (runnable, descheduled until resume_at)" },              \
+	{ "vcpu_states", PARAM_NODE, (base) + HG(states), "", 0, 0, NULL,                       \
+	  "per-vCPU initial states, a list (entry i for vCPU i) of running / halted / "         \
+	  "preempted overriding vcpu_state" },                                                  \
 	{ "delivery", PARAM_ENUM, (base) + HG(delivery), "posted", 0, 0, host_delivery_names,  \
 	  "interrupt delivery for the VM's assigned functions: emulated (host vector, exit, "  \
 	  "injection) or posted (posted-interrupt descriptor, needs remapping)" },             \
@@ -177,6 +180,28 @@ void host_irq_put(struct host *h, struct host_irq *r)
 
 /* ---------------------------------------------------------------- VMs -- */
 
+int host_vcpu_initial(const struct host *h, const struct host_vm *vm, unsigned idx,
+		      enum host_vcpu_state *out, struct iov_err *e)
+{
+	const struct cfg_node *l = vm->cfg.states;
+	*out = (enum host_vcpu_state)vm->cfg.state;
+	if (!l || (l->kind == CFG_SCALAR && !*l->str))
+		return 0;
+	if (l->kind != CFG_SEQ || l->n > vm->cfg.vcpus)
+		return cfg_err(e, l, "%s: VM '%s': vcpu_states must be a list of at most vcpus (%llu) "
+			       "states", h->c.name, vm->name, (unsigned long long)vm->cfg.vcpus);
+	if (idx >= l->n)
+		return 0;
+	const struct param_desc *d = host_guest_desc;
+	while (strcmp(d->name, "vcpu_state"))
+		d++;
+	struct host_guest_cfg tmp;
+	if (cfg_parse_value(l->items[idx], d, &tmp, e))
+		return -1;
+	*out = (enum host_vcpu_state)tmp.state;
+	return 0;
+}
+
 static int host_vm_index(const struct sim *s, const char *name)
 {
 	for (size_t v = 0; v < s->iso.nvms; v++)
@@ -206,7 +231,8 @@ static int host_guest_load(struct host *h, const struct cfg_node *g, struct iov_
 			d++;
 		if (!d->name)
 			return cfg_err(e, g->items[k], "%s: guests: unknown key '%s'; allowed: vm, "
-				       "vcpus, vcpu_state, delivery, eoi_virt, idle_halt, resume_at",
+				       "vcpus, vcpu_state, vcpu_states, delivery, eoi_virt, idle_halt, "
+				       "resume_at",
 				       h->c.name, g->keys[k]);
 		if (cfg_parse_value(g->items[k], d, cfg, e))
 			return -1;

@@ -34,6 +34,7 @@ enum host_irq_path {
 struct host_guest_cfg {
 	uint64_t vcpus;
 	int state;                      /* enum host_vcpu_state: initial state */
+	const struct cfg_node *states;  /* per-vCPU initial states (a list), or NULL/empty */
 	int delivery;                   /* enum host_delivery */
 	int eoi_virt;
 	int idle_halt;                  /* an initially halted vCPU halts again when idle */
@@ -150,6 +151,10 @@ extern const char *const host_exit_reason_names[HOST_EXIT__COUNT];
 /* A located error at the host's key 'key' (or its map when absent). */
 int host_err(const struct host *h, struct iov_err *e, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+
+/* The initial state of vCPU idx of vm (vcpu_states entry, else vcpu_state). */
+int host_vcpu_initial(const struct host *h, const struct host_vm *vm, unsigned idx,
+		      enum host_vcpu_state *out, struct iov_err *e);
 
 /* host.c: build VMs, vCPUs and per-VM stats once (from elaborate or the first
  * host_register_msix, whichever comes first). */

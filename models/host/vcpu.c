@@ -186,8 +186,10 @@ int vcpu_build(struct host *h, struct host_vm *vm, unsigned idx, unsigned apic,
 	       struct iov_err *e)
 {
 	struct host_vcpu *v = &vm->vcpus[idx];
-	*v = (struct host_vcpu){ .h = h, .vm = vm, .idx = idx, .apic = apic,
-				 .state = (enum host_vcpu_state)vm->cfg.state,
+	enum host_vcpu_state st;
+	if (host_vcpu_initial(h, vm, idx, &st, e))
+		return -1;
+	*v = (struct host_vcpu){ .h = h, .vm = vm, .idx = idx, .apic = apic, .state = st,
 				 .resume_at = vm->cfg.resume_at, .next_gvec = HOST_FIRST_VECTOR };
 	v->idle = v->state == VCPU_HALTED && vm->cfg.idle_halt;
 	h->by_apic[apic] = v;

@@ -270,6 +270,21 @@ static void test_guests_override(void **state)
 	assert_int_equal(stat(&r, "vm_exits.vms.vm0.total"), 16);
 	assert_int_equal(stat(&r, "iommu.ir.remapped"), 8);
 	run_free(&r);
+	/* per-vCPU initial states: vectors 0, 2 go to the running vCPU 0, 1, 3
+	 * to the halted vCPU 1 (woken each time: an idle guest) */
+	run_ok(&r, "vectors: 4, trace: {gen: msi, rate: 100000, count: 8}", IDLE,
+	       ", delivery: posted, guests: [{vm: vm0, vcpus: 2, vcpu_states: [running, halted]}]");
+	assert_int_equal(stat(&r, "interrupts.wakeups"), 4);
+	assert_int_equal(stat(&r, "vm_exits.by_reason.halt"), 4);
+	assert_int_equal(stat(&r, "interrupts.latency_ns.posted.count"), 4);
+	run_free(&r);
+	build(&r, MSI100, IDLE, ", vcpu_states: [running, halted]", false);
+	assert_int_equal(r.status, IOV_BAD_INPUT);
+	assert_non_null(strstr(r.e.msg, "at most vcpus"));
+	run_free(&r);
+	build(&r, MSI100, IDLE, ", vcpu_states: [sleeping]", false);
+	assert_int_equal(r.status, IOV_BAD_INPUT);
+	run_free(&r);
 }
 
 static unsigned handled;
