@@ -24,6 +24,9 @@ enum host_irq_path {
 	PATH_HOST, PATH__COUNT
 };
 
+/* Stages of an interrupt's latency: interrupts.breakdown_ns.<path>.<stage>. */
+enum host_irq_stage { STAGE_REMAP, STAGE_POST, STAGE_WAIT, STAGE_DELIVER, STAGE__COUNT };
+
 /* Vectors the hypervisor uses (Linux's POSTED_INTR_VECTOR / _WAKEUP_VECTOR). */
 #define HOST_PI_NOTIFY_VECTOR 0xf2
 #define HOST_PI_WAKEUP_VECTOR 0xf1
@@ -108,7 +111,9 @@ struct host_irq {
 	bool iec_miss;                  /* the IRTE came from memory: fill the IEC */
 	bool eoi_exit;                  /* its EOI exits (emulated, no EOI virtualization) */
 	enum host_irq_path path;
-	sim_time_t t_rc;
+	sim_time_t t_rc;                /* at the root complex (or injected) */
+	sim_time_t t_remap, t_posted;   /* remapping done; descriptor posted (posted path) */
+	sim_time_t deliver_ps;          /* the exit / wakeup / notification that delivers it */
 	struct irte irte;
 	struct host_vcpu *vcpu;
 	uint8_t gvec;
@@ -144,6 +149,10 @@ struct host {
 	uint64_t *st_cpu_cycles, *st_work_cycles, *st_wakeup_cycles;
 	double *st_exits_per_s, *st_exits_per_irq, *st_irqs_per_s;
 	struct hist *st_latency[PATH__COUNT], *st_remap_ns;
+	double *st_breakdown[PATH__COUNT][STAGE__COUNT];
+	long double bd_sum[PATH__COUNT][STAGE__COUNT];
+
+	uint64_t bd_n[PATH__COUNT];
 };
 
 extern const char *const host_exit_reason_names[HOST_EXIT__COUNT];
@@ -155,6 +164,10 @@ int host_err(const struct host *h, struct iov_err *e, const char *key, const cha
 /* The initial state of vCPU idx of vm (vcpu_states entry, else vcpu_state). */
 int host_vcpu_initial(const struct host *h, const struct host_vm *vm, unsigned idx,
 		      enum host_vcpu_state *out, struct iov_err *e);
+
+/* r's handler (or the host's, path PATH_HOST) starts now: latency and breakdown. */
+void host_irq_latency(struct host *h, const struct host_irq *r, enum host_irq_path p,
+		      sim_time_t now);
 
 /* host.c: build VMs, vCPUs and per-VM stats once (from elaborate or the first
  * host_register_msix, whichever comes first). */

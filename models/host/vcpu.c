@@ -69,7 +69,7 @@ static void vcpu_ev_handler(void *arg)
 	sim_time_t now = sim_now(s->k);
 	(*h->st_delivered)++;
 	(*r->vcpu->vm->st_delivered)++;
-	hist_add(h->st_latency[r->path], now - r->t_rc);
+	host_irq_latency(h, r, r->path, now);
 	if (r->ops && r->ops->handle)
 		r->ops->handle(r->ctx, r->fn, r->index, now);
 	if (r->eoi_exit)
@@ -132,12 +132,14 @@ void vcpu_deliver_emulated(struct host_vcpu *v, struct host_irq *r)
 			break;
 		}
 		sim_schedule_at(k, t, vcpu_ev_ext_exit, r);
-		vcpu_root(v, t, t + host_cycles(h, h->p.cost[HOST_EXIT_EXTERNAL_INTERRUPT]));
+		r->deliver_ps = host_cycles(h, h->p.cost[HOST_EXIT_EXTERNAL_INTERRUPT]);
+		vcpu_root(v, t, t + r->deliver_ps);
 		t = v->busy_until;
 		break;
 	case VCPU_HALTED:
 		if (r->path == PATH_EMULATED)
 			r->path = PATH_EMULATED_WAKEUP;
+		r->deliver_ps = host_cycles(h, h->p.wakeup_cycles);
 		t = vcpu_wake(v, t);
 		break;
 	case VCPU_PREEMPTED:
@@ -225,7 +227,7 @@ void host_inject_virq(struct host *h, int vm, unsigned vcpu, const struct pcie_f
 	if (!r)
 		return;
 	struct host_vcpu *v = &h->vms[vm].vcpus[vcpu];
-	r->t_rc = sim_now(s->k);
+	r->t_rc = r->t_remap = r->t_posted = sim_now(s->k);
 	r->path = PATH_INJECTED;
 	r->vcpu = v;
 	r->fn = fn;
