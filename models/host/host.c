@@ -86,8 +86,8 @@ static const struct param_desc host_param_desc[] = {
 	  "host CPU clock turning cycle costs into time (assumption: set the platform's)" },
 	HOST_GUEST_ROWS(HP(def)),
 	{ "guests", PARAM_NODE, HP(guests), "", 0, 0, NULL,
-	  "per-VM overrides: a list of {vm: NAME, vcpus, vcpu_state, delivery, eoi_virt, "
-	  "idle_halt, resume_at}" },
+	  "per-VM overrides: a list of {vm: NAME, vcpus, vcpu_state, vcpu_states, delivery, "
+	  "eoi_virt, idle_halt, resume_at}" },
 	HOST_COST("cycles_external_interrupt", HOST_EXIT_EXTERNAL_INTERRUPT, "2565",
 		  "external-interrupt exit incl. injection: an exit handled in the kernel, 2,565 "
 		  "cycles (Dall et al., KVM on Xeon E5; FACTS.md)"),
