@@ -1,7 +1,8 @@
 /* host_impl.h - private to models/host/: the host component's parameters, VMs, vCPUs and interrupts
  *
  * host.c      parameters, life cycle, stats, host_find
- * vcpu.c      vCPU states and time line: waking, halting, guest handlers, EOI
+ * vcpu.c      vCPU states and time line: waking, halting, resuming
+ * apic.c      emulated delivery: exit, injection, guest handler, EOI
  * vm_exit.c   exit and host CPU accounting (host_vm_exit, host_cpu_work)
  * host_msix.c the hypervisor programming MSI-X tables and IRTEs (host_register_msix)
  * host_irq.c  the MSI path from the root complex through interrupt remapping
@@ -184,7 +185,7 @@ void host_exit_account(struct host *h, struct host_vm *vm, enum host_exit_reason
 		       uint64_t cycles);
 void host_cpu_account(struct host *h, struct host_vm *vm, uint64_t cycles);
 
-/* vcpu.c */
+/* vcpu.c and apic.c */
 int vcpu_build(struct host *h, struct host_vm *vm, unsigned idx, unsigned apic,
 	       struct iov_err *e);
 void vcpu_start(struct host_vcpu *v);
@@ -195,6 +196,8 @@ void vcpu_run_handler(struct host_vcpu *v, struct host_irq *r, sim_time_t t, boo
 /* Wake halted v from time t (a host wakeup, not a guest exit): returns when
  * it is back in guest mode. */
 sim_time_t vcpu_wake(struct host_vcpu *v, sim_time_t t);
+/* Is v in root mode at time now (inside one of its remembered segments)? */
+bool vcpu_in_root(const struct host_vcpu *v, sim_time_t now);
 /* Reserve [from, to) on v's time line as root mode (an exit, a wakeup). */
 void vcpu_root(struct host_vcpu *v, sim_time_t from, sim_time_t to);
 /* v has reserved work up to busy_until: look again then whether it idles. */
