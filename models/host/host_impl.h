@@ -151,8 +151,7 @@ struct host {
 	double *st_exits_per_s, *st_exits_per_irq, *st_irqs_per_s;
 	struct hist *st_latency[PATH__COUNT], *st_remap_ns;
 	double *st_breakdown[PATH__COUNT][STAGE__COUNT];
-	long double bd_sum[PATH__COUNT][STAGE__COUNT];
-
+	long double bd_sum[PATH__COUNT][STAGE__COUNT];  /* ps, summed per path and stage */
 	uint64_t bd_n[PATH__COUNT];
 };
 
@@ -173,21 +172,29 @@ void host_irq_latency(struct host *h, const struct host_irq *r, enum host_irq_pa
 /* host.c: build VMs, vCPUs and per-VM stats once (from elaborate or the first
  * host_register_msix, whichever comes first). */
 int host_ready(struct host *h, struct iov_err *e);
-struct host_irq *host_irq_get(struct host *h);          /* NULL: out of memory (run stopped) */
+/* An interrupt record from the pool, zeroed but for its owner; the pool grows
+ * in chunks. NULL: out of memory (error set on the simulation, run stopped). */
+struct host_irq *host_irq_get(struct host *h);
+/* Give r back to the pool (r must not be in a vCPU's posted list). */
 void host_irq_put(struct host *h, struct host_irq *r);
+/* Duration of n host cycles. */
 static inline sim_time_t host_cycles(const struct host *h, uint64_t n)
 {
 	return sim_clock_cycles(&h->c.clock, n);
 }
 
-/* vm_exit.c */
+/* vm_exit.c: count one exit of reason r taking 'cycles' (also host CPU time
+ * of vm; vm NULL: no VM's) / count host CPU cycles spent for vm. */
 void host_exit_account(struct host *h, struct host_vm *vm, enum host_exit_reason r,
 		       uint64_t cycles);
 void host_cpu_account(struct host *h, struct host_vm *vm, uint64_t cycles);
 
 /* vcpu.c and apic.c */
+/* Initialize vCPU idx of vm with APIC ID apic (and its posted-interrupt
+ * descriptor when remapping is on). 0 or -1 with e set (bad vcpu_states). */
 int vcpu_build(struct host *h, struct host_vm *vm, unsigned idx, unsigned apic,
 	       struct iov_err *e);
+/* At the start of the run: a preempted vCPU's resume is scheduled. */
 void vcpu_start(struct host_vcpu *v);
 /* Emulated delivery of r to r->vcpu (exits, injection, handler, EOI). */
 void vcpu_deliver_emulated(struct host_vcpu *v, struct host_irq *r);
@@ -204,12 +211,17 @@ void vcpu_root(struct host_vcpu *v, sim_time_t from, sim_time_t to);
 void vcpu_idle_check(struct host_vcpu *v);
 
 /* host_posted.c */
+/* The descriptor of r->vcpu has been read: post r->gvec (PIR, ON/SN) and
+ * notify, wake or leave it for the next VM entry. Takes r. */
 void host_post(struct host *h, struct host_irq *r);
 /* The PIR is synced into v now (notification taken, or VM entry). */
 void host_pi_process(struct host_vcpu *v);
+/* Set v's descriptor SN / NV / NDST for its state (preempted: SN; halted: the
+ * wakeup vector; running: the notification vector). 0, or -1 with the
+ * simulation's error set. No-op without a descriptor. */
 int host_pi_control(struct host_vcpu *v);
 
-/* host_irq.c */
+/* host_irq.c: the root complex's interrupt stage (rc_set_irq_sink). */
 extern const struct rc_irq_ops host_rc_irq_ops;
 
 #endif
