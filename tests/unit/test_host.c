@@ -269,6 +269,36 @@ static void test_bad_input(void **state)
 	run_free(&r);
 }
 
+/* A trace's msi records name vectors of the programmed table. */
+static void test_trace_vectors(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/iovsim-test-host-msi-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("0ns d0 msi 0 4 data=1\n10us d0 msi 0 4 data=0\n20us d0 msi 0 4 data=2\n", f);
+	fclose(f);
+	char d0[256];
+	snprintf(d0, sizeof(d0), "vectors: 2, trace: %s", path);
+	struct run r;
+	build(&r, d0, IDLE, ", delivery: emulated", true);
+	assert_int_equal(r.status, IOV_BAD_INPUT);       /* vector 2 of a 2-vector table */
+	assert_non_null(strstr(r.e.msg, "vector 2"));
+	run_free(&r);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("0ns d0 msi 0 4 data=1\n10us d0 msi 0 4 data=0\n", f);
+	fclose(f);
+	run_ok(&r, d0, IDLE, ", delivery: emulated");
+	assert_int_equal(stat(&r, "interrupts.delivered"), 2);
+	assert_int_equal(stat(&r, "interrupts.spurious"), 0);
+	run_free(&r);
+	unlink(path);
+}
+
 /* guests: overrides one VM; vCPUs spread the vectors. */
 static void test_guests_override(void **state)
 {
@@ -353,6 +383,7 @@ int main(void)
 		cmocka_unit_test(test_raw_faults),
 		cmocka_unit_test(test_no_remapping),
 		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_trace_vectors),
 		cmocka_unit_test(test_guests_override),
 		cmocka_unit_test(test_api),
 	};
