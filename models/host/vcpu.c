@@ -1,0 +1,118 @@
+/* vcpu.c - vCPUs: running / halted / preempted, their time line, waking, halting, resuming
+ *
+ * Each vCPU is pinned to its own physical CPU (APIC ID 1, 2, ... in VM
+ * order; APIC 0 is the host's). Its work is one time line: exits, wakeups
+ * and guest handlers are reserved one after the other from busy_until; the
+ * last VCPU_ROOT_SEGS reserved root-mode segments (exits, wakeups) are
+ * remembered, so the delivery paths (apic.c, host_posted.c) can tell whether
+ * the vCPU is in root mode at a given time.
+ *
+ * States: running (guest mode); halted (blocked in the host after HLT): an
+ * interrupt makes the host wake it (interrupts.wakeups, cycles_wakeup, not a
+ * guest exit); a vCPU that started halted (an idle guest, idle_halt)
+ * executes HLT again once it has nothing left to do: a halt exit
+ * (cycles_halt), and it is halted again; preempted (runnable, descheduled):
+ * scheduled back once, at resume_at, when pending posted requests are synced.
+ * The posted-interrupt descriptor's SN / NV follow the state
+ * (host_pi_control).
+ *
+ * Not modelled: vCPU migration, time slices (a preempted vCPU comes back
+ * once), halt polling, several vCPUs per physical CPU.
+ */
+#include "models/host/host_impl.h"
+
+static void vcpu_ev_wakeup(void *arg)
+{
+	struct host_vcpu *v = arg;
+	struct host *h = v->h;
+	(*h->st_wakeups)++;
+	*h->st_wakeup_cycles += h->p.wakeup_cycles;
+	host_cpu_account(h, v->vm, h->p.wakeup_cycles);
+}
+
+sim_time_t vcpu_wake(struct host_vcpu *v, sim_time_t t)
+{
+	struct host *h = v->h;
+	v->state = VCPU_RUNNING;
+	if (host_pi_control(v))
+		sim_abort(h->c.sim);
+	sim_schedule_at(h->c.sim->k, t, vcpu_ev_wakeup, v);
+	vcpu_root(v, t, t + host_cycles(h, h->p.wakeup_cycles));
+	return v->busy_until;
+}
+
+void vcpu_root(struct host_vcpu *v, sim_time_t from, sim_time_t to)
+{
+	v->root[v->root_next][0] = from;
+	v->root[v->root_next][1] = to;
+	v->root_next = (v->root_next + 1) % VCPU_ROOT_SEGS;
+	if (to > v->busy_until)
+		v->busy_until = to;
+}
+
+bool vcpu_in_root(const struct host_vcpu *v, sim_time_t now)
+{
+	for (unsigned i = 0; i < VCPU_ROOT_SEGS; i++)
+		if (now >= v->root[i][0] && now < v->root[i][1])
+			return true;
+	return false;
+}
+
+static void vcpu_ev_idle(void *arg)
+{
+	struct host_vcpu *v = arg;
+	struct host *h = v->h;
+	sim_time_t now = sim_now(h->c.sim->k);
+	if (v->state != VCPU_RUNNING || v->inflight || v->pi_head || now < v->busy_until)
+		return;
+	host_exit_account(h, v->vm, HOST_EXIT_HALT, h->p.cost[HOST_EXIT_HALT]);
+	v->state = VCPU_HALTED;
+	vcpu_root(v, now, now + host_cycles(h, h->p.cost[HOST_EXIT_HALT]));
+	if (host_pi_control(v))
+		sim_abort(h->c.sim);
+}
+
+void vcpu_idle_check(struct host_vcpu *v)
+{
+	if (!v->idle || v->state != VCPU_RUNNING)
+		return;
+	struct sim_kernel *k = v->h->c.sim->k;
+	sim_time_t now = sim_now(k);
+	sim_schedule_at(k, v->busy_until > now ? v->busy_until : now, vcpu_ev_idle, v);
+}
+
+static void vcpu_ev_resume(void *arg)
+{
+	struct host_vcpu *v = arg;
+	v->state = VCPU_RUNNING;
+	if (host_pi_control(v)) {
+		sim_abort(v->h->c.sim);
+		return;
+	}
+	host_pi_process(v);             /* VM entry: pending posted requests are synced */
+}
+
+int vcpu_build(struct host *h, struct host_vm *vm, unsigned idx, unsigned apic,
+	       struct iov_err *e)
+{
+	struct host_vcpu *v = &vm->vcpus[idx];
+	enum host_vcpu_state st;
+	if (host_vcpu_initial(h, vm, idx, &st, e))
+		return -1;
+	*v = (struct host_vcpu){ .h = h, .vm = vm, .idx = idx, .apic = apic, .state = st,
+				 .resume_at = vm->cfg.resume_at, .next_gvec = HOST_FIRST_VECTOR };
+	v->idle = v->state == VCPU_HALTED && vm->cfg.idle_halt;
+	h->by_apic[apic] = v;
+	if (!h->ir)
+		return 0;
+	v->pda = h->pd_base + PI_DESC_SIZE * (apic - 1);
+	return pi_init(ir_memory(h->ir), v->pda, v->state == VCPU_PREEMPTED,
+		       v->state == VCPU_HALTED ? HOST_PI_WAKEUP_VECTOR : HOST_PI_NOTIFY_VECTOR,
+		       apic, e);
+}
+
+void vcpu_start(struct host_vcpu *v)
+{
+	if (v->state == VCPU_PREEMPTED)
+		sim_schedule_at(v->h->c.sim->k, v->resume_at, vcpu_ev_resume, v);
+}
