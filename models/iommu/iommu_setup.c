@@ -428,7 +428,7 @@ const struct model model_iommu = {
 	.params_size = sizeof(struct iommu_params),
 	.ports = iommu_ports,
 	.not_modelled = "256-bit scalable-mode context entries (scalable mode is per device), "
-			"scalable-mode codes for context and paging faults, interrupt remapping "
-			"(issue 5), page requests (PRI), A/D bits, reserved-field faults, "
+			"scalable-mode codes for context and paging faults (interrupt remapping is "
+			"the host component's, models/iommu/intremap.c), page requests (PRI), A/D bits, reserved-field faults, "
 			"invalidation of the nested caches on second-stage unmaps",
 };
