@@ -55,12 +55,12 @@ int ept_map_vm(struct ept *ept, const struct sim_vm *vm, uint64_t pgsizes, struc
 {
 	for (size_t i = 0; i < vm->nranges; i++) {
 		const struct sim_vm_range *r = &vm->ranges[i];
-		if (pgtable_map(ept->pt, r->gpa, r->base, r->size, PGT_PERM_RW, pgsizes, e)) {
-			char msg[sizeof(e->msg)];
-			snprintf(msg, sizeof(msg), "%s", e->msg);
-			return iov_err_set(e, IOV_BAD_INPUT, "EPT of VM '%s': mapping guest-physical "
+		struct iov_err e2 = { 0 };     /* e keeps its first message: wrap this one */
+		if (pgtable_map(ept->pt, r->gpa, r->base, r->size, PGT_PERM_RW, pgsizes, &e2)) {
+			const char *m = strstr(e2.msg, "error: ");
+			return iov_err_set(e, e2.status, "EPT of VM '%s': mapping guest-physical "
 					   "[0x%llx, +0x%llx) -> 0x%llx: %.200s", vm->name,
-					   (ull)r->gpa, (ull)r->size, (ull)r->base, msg);
+					   (ull)r->gpa, (ull)r->size, (ull)r->base, m ? m + 7 : e2.msg);
 		}
 	}
 	return 0;

@@ -305,6 +305,18 @@ static bool gc_given(const struct cfg_node *n)
 	return n && !(n->kind == CFG_SCALAR && !*n->str);
 }
 
+/* Report e2 (an error of a call that had no location, kept apart: an iov_err
+ * keeps its first message) into e, located at n and prefixed. */
+static int gc_relocate(struct iov_err *e, const struct iov_err *e2, const struct cfg_node *n,
+		       const char *prefix)
+{
+	const char *m = strstr(e2->msg, "error: ");
+	if (e2->status != IOV_BAD_INPUT)
+		return iov_err_set(e, e2->status ? e2->status : IOV_INTERNAL, "%s: %.300s", prefix,
+				   m ? m + 7 : e2->msg);
+	return cfg_err(e, n, "%s: %.300s", prefix, m ? m + 7 : e2->msg);
+}
+
 static const struct cfg_node *gc_at(const struct guest_cpu *g, const char *key)
 {
 	const struct cfg_node *n = cfg_get(g->node, key);
@@ -357,10 +369,13 @@ static int gc_map_extra(struct guest_cpu *g, uint64_t pgsizes, struct iov_err *e
 				       o < 0 ? "" : g->c.sim->iso.vms[o].name, o < 0 ? "" : "'");
 		}
 		unsigned perms = x.perms ? PGT_PERM_RW : PGT_PERM_R;
-		if (ept_map(g->own.ept, x.gpa, x.hpa, x.size, perms, pgsizes, e))
-			return cfg_err(e, l->items[i], "%s: extra mapping [0x%llx, +0x%llx): %.200s",
-				       g->c.name, (unsigned long long)x.gpa,
-				       (unsigned long long)x.size, e->msg);
+		struct iov_err e2 = { 0 };
+		if (ept_map(g->own.ept, x.gpa, x.hpa, x.size, perms, pgsizes, &e2)) {
+			char what[200];
+			snprintf(what, sizeof(what), "%s: extra mapping [0x%llx, +0x%llx)", g->c.name,
+				 (unsigned long long)x.gpa, (unsigned long long)x.size);
+			return gc_relocate(e, &e2, l->items[i], what);
+		}
 	}
 	return 0;
 }
@@ -385,9 +400,12 @@ static int gc_add_mmio(struct guest_cpu *g, struct iov_err *e)
 		struct gc_mmio m = { 0, 0 };
 		if (cfg_load_params(l->items[i], gc_mmio_desc, NULL, &m, "an MMIO range", e))
 			return -1;
-		if (ept_add_mmio(g->own.ept, m.gpa, m.size, e))
-			return cfg_err(e, l->items[i], "%s: VM '%s': %.300s", g->c.name,
-				       g->own.vm->name, e->msg);
+		struct iov_err e2 = { 0 };
+		if (ept_add_mmio(g->own.ept, m.gpa, m.size, &e2)) {
+			char what[200];
+			snprintf(what, sizeof(what), "%s: VM '%s'", g->c.name, g->own.vm->name);
+			return gc_relocate(e, &e2, l->items[i], what);
+		}
 	}
 	return 0;
 }
@@ -420,10 +438,10 @@ static int gc_build(struct guest_cpu *g, struct iov_err *e)
 	uint64_t pgsizes = g->p.superpages ? PGT_PGSIZES_ALL : PGT_PGSIZES_4K;
 	if (gc_region_check(g, base, g->p.table_size, e))
 		return -1;
-	if (!(g->own.ept = ept_create((unsigned)g->p.levels, base, g->p.table_size, e)))
-		return -1;
-	if (ept_map_vm(g->own.ept, g->own.vm, pgsizes, e))
-		return cfg_err(e, g->node, "%s: %.400s", g->c.name, e->msg);
+	struct iov_err e2 = { 0 };
+	if (!(g->own.ept = ept_create((unsigned)g->p.levels, base, g->p.table_size, &e2)) ||
+	    ept_map_vm(g->own.ept, g->own.vm, pgsizes, &e2))
+		return gc_relocate(e, &e2, gc_at(g, "table_size"), g->c.name);
 	if (gc_map_extra(g, pgsizes, e) || gc_add_mmio(g, e) ||
 	    gc_ctrs_register(g->c.sim, &g->own.st, g->own.vm->name, e))
 		return -1;
