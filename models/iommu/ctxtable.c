@@ -1,7 +1,8 @@
 /* ctxtable.c - VT-d legacy root/context tables, fault reasons and the pure translation (see ctxtable.h)
  *
- * Not modelled: see ctxtable.h (scalable mode and PASID tables, first-stage
- * and nested walks, reserved-field faults, ATS, interrupt remapping, timing).
+ * Not modelled: see ctxtable.h (256-bit scalable-mode entries; PASID tables are
+ * pasid.c, first-stage and nested walks fltable.c / nested.c; reserved-field
+ * faults, ATS, interrupt remapping, timing).
  */
 #include "ctxtable.h"
 

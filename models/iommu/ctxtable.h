@@ -26,8 +26,12 @@
  * it reads physmem and returns the outcome with every structure read it made,
  * in order, for the IOMMU component to replay through the memory model.
  *
- * Not modelled: scalable mode (scalable-mode root/context entries, PASID
- * directory and tables; nested translation uses fltable.h / nested.h), extended root/
+ * A context entry with TT = 11b is, when dmar_caps.scalable is set, the lower
+ * half of a scalable-mode context entry (PDTS, PASIDDIRPTR, RID_PASID):
+ * pasid.h reads the PASID structures behind it (dmar_translate_pasid).
+ *
+ * Not modelled: 256-bit scalable-mode root/context entries (the PASID part is
+ * pasid.h; nested translation uses fltable.h / nested.h), extended root/
  * context entries, reserved-field checks (faults 0xA-0xC), translation
  * requests / translated requests (ATS, fault 0xD), interrupt remapping
  * (faults 0x20-0x26; another file), and every timing and cache.

@@ -17,7 +17,11 @@
  * a fault log of 'fault_log' records (overflow flagged) unless the context
  * has fault processing disabled.
  *
- * Nested domains (iommu_nested.c) replace the one-stage walk with the
+ * A device with PASIDs (iommu_pasid.c) has a scalable-mode context: after it
+ * the PASID cache ((requester ID, PASID) -> PASID entry) or the directory and
+ * PASID entry reads, and the IOTLB, walk caches and open walks are tagged by
+ * the PASID used (RID_PASID for requests without one).
+ * Nested domains and first-stage PASIDs (iommu_nested.c) replace the one-stage walk with the
  * nested walk's references; the hypervisor's map/unmap and the invalidation
  * they need are in iommu_map.c / iommu_inv.c; set-up in iommu_setup.c.
  */

@@ -46,6 +46,8 @@ struct iommu_params {
 	struct sacache_geom pasid_cache;
 };
 
+struct pasid_unmap;
+
 /* One PASID of the 'pasids' list (iommu_pasid.c). */
 struct iommu_pasid {
 	uint16_t rid;
@@ -125,6 +127,7 @@ struct iommu {
 	struct pgtable *idmap;          /* identity map of the table region: first-stage-only
 					 * tables are built through it (NULL until needed) */
 	bool *vm_fs_pasid;              /* per VM: has first-stage PASIDs (unmap refused) */
+	struct pasid_unmap *pasid_unmaps;       /* first-stage unmaps waiting for their flush */
 	uint64_t *st_pasid_reads;
 	uint16_t stage;
 

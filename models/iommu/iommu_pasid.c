@@ -25,9 +25,11 @@
  * PASID-based IOTLB descriptor, then a wait): until it completes, the old
  * translation stays usable from the caches.
  *
- * Not modelled: PASIDs of host-owned devices, first-stage table frames held
- * back until the flush (an unmapped table frame is reused at once; its
- * contents stay until then), the stale-window histogram for PASID unmaps.
+ * First-stage table frames an unmap detaches are held until its flush has
+ * completed (a walk cache may still point at them), then given back.
+ *
+ * Not modelled: PASIDs of host-owned devices, the stale-window histogram for
+ * PASID unmaps.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +72,20 @@ static const struct param_desc map_desc[] = {
 	  "write-only page)" },
 	{ NULL, 0, 0, NULL, 0, 0, NULL, NULL },
 };
+
+/* A first-stage unmap waiting for its flush: the table frames it detached. */
+struct pasid_unmap {
+	struct iommu *m;
+	struct iommu_pasid *p;
+	struct pgt_gather g;
+	struct pasid_unmap *next;
+};
+
+static void unmap_release(struct pasid_unmap *u)
+{
+	pgtable_gather_release(u->p->fl->gmem, &u->g);
+	free(u);
+}
 
 static const struct pcie_fn *fn_named(const struct iommu *m, const char *name)
 {
@@ -254,9 +270,9 @@ int iommu_pasids_build(struct iommu *m, struct iov_err *e)
 	    !(m->pdirs = calloc(l->n ? l->n : 1, sizeof(*m->pdirs))))
 		return iov_err_set(e, IOV_INTERNAL, "out of memory");
 	for (size_t i = 0; i < l->n; i++) {
+		m->npasids++;           /* owned from now on (its first stage, if any) */
 		if (pasid_load_one(m, l->items[i], &m->pasids[i], e))
 			return -1;
-		m->npasids++;
 	}
 	for (size_t i = 0; i < m->npasids; i++) {
 		bool seen = false;
@@ -270,6 +286,11 @@ int iommu_pasids_build(struct iommu *m, struct iov_err *e)
 
 void iommu_pasids_destroy(struct iommu *m)
 {
+	while (m->pasid_unmaps) {       /* flushes still pending at the end of the run */
+		struct pasid_unmap *u = m->pasid_unmaps;
+		m->pasid_unmaps = u->next;
+		unmap_release(u);
+	}
 	for (size_t i = 0; i < m->npasids; i++)
 		fltable_free(m->pasids[i].fl);
 	for (size_t i = 0; i < m->npdirs; i++)
@@ -289,18 +310,31 @@ struct iommu_pasid *iommu_pasid_find(struct iommu *m, const char *device, uint32
 	return NULL;
 }
 
-/* PASID-selective invalidation of p's caches (PASID cache first when 'entry'), then a wait. */
+/* The flush is done: the frames go back to the table allocator. */
+static void unmap_flushed(void *arg)
+{
+	struct pasid_unmap *u = arg, **pp = &u->m->pasid_unmaps;
+	while (*pp && *pp != u)
+		pp = &(*pp)->next;
+	if (*pp)
+		*pp = u->next;
+	unmap_release(u);
+}
+
+/* PASID-selective invalidation of p's caches (PASID cache first when 'entry'), then a
+ * wait that calls fn(arg). */
 static int pasid_flush(struct iommu *m, const struct iommu_pasid *p, bool entry,
-		       struct iov_err *e)
+		       invq_wait_fn fn, void *arg, struct iov_err *e)
 {
 	uint16_t did = (uint16_t)(p->vm + 1);
 	struct invq_desc pc = { .type = INVQ_PC_PASID, .domain = did, .pasid = p->pasid };
 	struct invq_desc tlb = { .type = INVQ_IOTLB_PASID, .domain = did, .pasid = p->pasid };
-	struct invq_desc w = invq_wait(NULL, NULL);
+	struct invq_desc w = invq_wait(fn, arg);
+	if (invq_free_slots(m->invq) < 3u)
+		return iov_err_set(e, IOV_BAD_INPUT, "%s: invalidation queue full", m->c.name);
 	if ((entry && invq_submit(m->invq, &pc, e)) || invq_submit(m->invq, &tlb, e) ||
 	    invq_submit(m->invq, &w, e))
-		return e && e->status ? -1 : iov_err_set(e, IOV_BAD_INPUT, "%s: invalidation queue "
-							 "full", m->c.name);
+		return -1;
 	return 0;
 }
 
@@ -310,10 +344,19 @@ int iommu_pasid_unmap(struct iommu *m, struct iommu_pasid *p, uint64_t iova, uin
 	if (!p->fl)
 		return iov_err_set(e, IOV_BAD_INPUT, "%s: PASID %u of %s has no first stage (unmap "
 				   "in the VM's domain instead)", m->c.name, p->pasid, p->device);
-	int64_t n = fltable_unmap(p->fl, iova, size, NULL, e);
-	if (n < 0)
-		return -1;
-	return n ? pasid_flush(m, p, false, e) : 0;
+	struct pasid_unmap *u = calloc(1, sizeof(*u));
+	if (!u)
+		return iov_err_set(e, IOV_INTERNAL, "out of memory");
+	*u = (struct pasid_unmap){ .m = m, .p = p };
+	pgtable_gather_init(&u->g);
+	int64_t n = fltable_unmap(p->fl, iova, size, &u->g, e);
+	if (n <= 0 || pasid_flush(m, p, false, unmap_flushed, u, e)) {
+		unmap_release(u);
+		return n < 0 ? -1 : n ? -1 : 0;
+	}
+	u->next = m->pasid_unmaps;
+	m->pasid_unmaps = u;
+	return 0;
 }
 
 int iommu_pasid_revoke(struct iommu *m, struct iommu_pasid *p, struct iov_err *e)
@@ -326,7 +369,7 @@ int iommu_pasid_revoke(struct iommu *m, struct iommu_pasid *p, struct iov_err *e
 			continue;
 		if (!pasid_clear(d, p->pasid))
 			return 0;       /* revoked already */
-		return pasid_flush(m, p, true, e);
+		return pasid_flush(m, p, true, NULL, NULL, e);
 	}
 	return iov_err_set(e, IOV_INTERNAL, "%s: no PASID directory for %s", m->c.name, p->device);
 }

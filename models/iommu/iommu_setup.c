@@ -1,9 +1,12 @@
 /* iommu_setup.c - the iommu component's parameters, domains, stats and life cycle
  *
  * Tables are built at elaboration from the scenario's VMs: one domain per VM,
- * its memory ranges mapped IOVA (= guest-physical) -> host-physical, its
- * devices' context entries pointing at it; host-owned devices get
- * pass-through or no context ('host'). The request path is in iommu.c.
+ * mapping IOVA (= guest-physical, each range's 'gpa') -> host-physical either
+ * all its memory ('dma_map: full') or only its registered 'buffers'
+ * ('dma_map: registered'); its devices' context entries point at it;
+ * host-owned devices get pass-through or no context ('host'). Devices with
+ * PASIDs then get scalable-mode contexts (iommu_pasid.c). The request path is
+ * in iommu.c.
  */
 #include <stdlib.h>
 #include <string.h>
