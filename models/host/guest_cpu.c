@@ -18,8 +18,9 @@
  *       an EPT violation, blocked (cpu.isolation.blocked). The hypervisor's
  *       handling costs violation_cycles of host CPU (host_cpu_work) and then
  *       either injects a fault into the guest and the vCPU goes on with the
- *       next access (on_violation: fault) or kills the VM: the vCPU stops
- *       replaying (on_violation: kill).
+ *       next access (on_violation: fault) or kills the VM: every guest_cpu
+ *       of the VM stops replaying (on_violation: kill; the setting of the
+ *       vCPU that took the violation decides).
  * The first guest_cpu of a VM (scenario order) builds and owns its EPT and
  * its per-VM stats (its mmio/extra/levels/superpages/table_* are the ones
  * used); other guest_cpus of the VM (other vCPUs) share that EPT, each with
@@ -71,7 +72,7 @@ static const struct param_desc gc_param_desc[] = {
 	  "EPT: accesses count as cpu.isolation.violations)" },
 	{ "on_violation", PARAM_ENUM, GP(on_violation), "fault", 0, 0, gc_violation_names,
 	  "the hypervisor's answer to an EPT violation: fault (inject a fault, the guest goes "
-	  "on) or kill (the vCPU stops)" },
+	  "on) or kill (the VM is stopped: all its guest_cpus)" },
 	{ "table_base", PARAM_SIZE, GP(table_base), "0x3c000000", 0, 0, NULL,
 	  "host-physical area of the EPTs: VM i's tables at table_base + i * table_size" },
 	{ "table_size", PARAM_SIZE, GP(table_size), "8MiB", 1 << 16, 0x1p40, NULL,
@@ -226,7 +227,7 @@ static sim_time_t gc_access(struct guest_cpu *g, uint64_t gpa, bool write)
 	gc_bump(g, GC_ISO_BLOCKED, 1);
 	d += host_cpu_work(g->h, g->vm->index, p->violation_cycles);
 	if (p->on_violation == GC_ON_VIOLATION_KILL) {
-		g->stopped = true;
+		g->vm->killed = true;
 		gc_bump(g, GC_KILLS, 1);
 	}
 	return d;
@@ -251,6 +252,13 @@ static void gc_next(struct guest_cpu *g, sim_time_t t)
 		sim_abort(s);
 		return;
 	}
+	if (g->cur.addr + g->cur.len < g->cur.addr) {
+		iov_err_set(s->err, IOV_BAD_INPUT, "%s: a record at 0x%llx of %u bytes wraps past "
+			    "the top of the address space (guest_cpu '%s')", g->ts->name,
+			    (unsigned long long)g->cur.addr, g->cur.len, g->c.name);
+		sim_abort(s);
+		return;
+	}
 	if (g->cur.time != TRACE_TIME_ASAP && g->cur.time > t)
 		t = g->cur.time;
 	sim_schedule_at(s->k, sim_clock_edge_at_or_after(&g->c.clock, t), gc_event, g);
@@ -262,14 +270,14 @@ static void gc_event(void *arg)
 	struct guest_cpu *g = arg;
 	sim_time_t t = sim_now(g->c.sim->k);
 	uint64_t addr = g->cur.addr, left = g->cur.len;
-	while (left && !g->stopped) {
+	while (left && !g->vm->killed) {
 		uint64_t n = PGT_SIZE_4K - (addr & (PGT_SIZE_4K - 1));
 		n = n < left ? n : left;
 		t += gc_access(g, addr, g->cur.op == TRACE_OP_WRITE);
 		addr += n;
 		left -= n;
 	}
-	if (!g->stopped)
+	if (!g->vm->killed)
 		gc_next(g, t);
 }
 

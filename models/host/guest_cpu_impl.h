@@ -45,6 +45,7 @@ struct gc_vm {
 	const struct sim_vm *vm;
 	struct ept *ept;
 	struct gc_ctrs st;
+	bool killed;                    /* on_violation: kill happened: every vCPU stops */
 };
 
 struct guest_cpu {
@@ -60,7 +61,6 @@ struct guest_cpu {
 	struct sacache *tlb;
 	struct trace_stream *ts;
 	struct trace_rec cur;
-	bool stopped;                   /* killed after a violation (on_violation: kill) */
 };
 
 static inline void gc_bump(struct guest_cpu *g, enum gc_ctr i, uint64_t n)

@@ -22,7 +22,7 @@ static const struct {
 	{ "ept", "violations", "", "EPT violations that were not emulated MMIO: blocked" },
 	{ "ept", "mmio_exits", "", "accesses to emulated MMIO ranges: an MMIO VM exit each" },
 	{ "ept", "translate_cycles", "cycles", "vCPU cycles in TLB lookups and EPT walks" },
-	{ "ept", "kills", "", "vCPUs stopped by the hypervisor after a violation "
+	{ "ept", "kills", "", "VMs stopped by the hypervisor after a violation "
 	  "(on_violation: kill)" },
 	{ "cpu.isolation", "allowed", "", "guest CPU accesses that reached the VM's own memory" },
 	{ "cpu.isolation", "blocked", "", "guest CPU accesses stopped by the EPT" },

@@ -252,6 +252,8 @@ static void test_run_mmio_and_violations(void **state)
 	       "     trace: {gen: seq, base: 64MiB, window: 4KiB, size: 64, count: 3}}\n"
 	       "  - {name: c2, type: guest_cpu, vm: vm1, on_violation: kill,\n"
 	       "     trace: {gen: seq, base: 0x3fff000, window: 8KiB, size: 4KiB, count: 4}}\n"
+	       "  - {name: c3, type: guest_cpu, vm: vm1, vcpu: 1,\n"
+	       "     trace: {gen: seq, window: 4KiB, size: 64, count: 100, interval: 1us}}\n"
 	       VMS);
 	assert_int_equal(stat(&r, "ept.mmio_exits"), 5);
 	assert_int_equal(stat(&r, "vm_exits.by_reason.mmio"), 5);
@@ -263,9 +265,10 @@ static void test_run_mmio_and_violations(void **state)
 	assert_int_equal(stat(&r, "ept.vms.vm0.violations"), 3);
 	assert_int_equal(stat(&r, "cpu.isolation.vms.vm0.blocked"), 3);
 	assert_int_equal(stat(&r, "hypervisor.vms.vm0.cpu_cycles"), 5 * 6732 + 3 * 2565);
-	/* c2 (vm1): its last page is allowed, the next one a violation: killed there */
-	assert_int_equal(stat(&r, "ept.vms.vm1.accesses"), 2);
-	assert_int_equal(stat(&r, "cpu.isolation.vms.vm1.allowed"), 1);
+	/* c2 (vm1): its last page is allowed, the next one a violation: the VM is killed
+	 * there (at 47.5 ns), so c3, its other vCPU, stops after its first access too */
+	assert_int_equal(stat(&r, "ept.vms.vm1.accesses"), 2 + 1);
+	assert_int_equal(stat(&r, "cpu.isolation.vms.vm1.allowed"), 1 + 1);
 	assert_int_equal(stat(&r, "ept.vms.vm1.kills"), 1);
 	assert_int_equal(stat(&r, "ept.violations"), 4);
 	assert_int_equal(stat(&r, "cpu.isolation.violations"), 0);
@@ -331,6 +334,36 @@ static void test_misconfigured_caught_at_load(void **state)
 	    "window");
 }
 
+/* Trace records a CPU cannot do stop the run as bad input (exit 2), not silently. */
+static void run_trace_expect_error(const char *records, const char *needle)
+{
+	char tpath[] = "/tmp/iovsim-test-ept-XXXXXX";
+	int fd = mkstemp(tpath);
+	assert_true(fd >= 0);
+	char body[512];
+	snprintf(body, sizeof(body), "#!iovsim-trace v1\n%s", records);
+	assert_int_equal(write(fd, body, strlen(body)), (ssize_t)strlen(body));
+	close(fd);
+	char text[2048];
+	snprintf(text, sizeof(text), HEAD "  - {name: c0, type: guest_cpu, vm: vm0, trace: %s}\n" VMS,
+		 tpath);
+	struct run r;
+	run_text(&r, text, true);
+	unlink(tpath);
+	assert_int_equal(r.status, IOV_BAD_INPUT);
+	if (!strstr(r.e.msg, needle))
+		fail_msg("'%s' not in: %s", needle, r.e.msg);
+	run_free(&r);
+}
+
+static void test_run_bad_records(void **state)
+{
+	(void)state;
+	run_trace_expect_error("0ns c0 rd 0x1000 64\n0ns c0 msi 0xfee00000 4\n",
+			       "msi records are not CPU accesses");
+	run_trace_expect_error("0ns c0 wr 0xfffffffffffff000 8KiB\n", "wraps past the top");
+}
+
 /* The seed scenario with the IOMMU off: the DMA reaches vm1, the CPU is still stopped. */
 static void test_seed_iommu_off(void **state)
 {
@@ -365,6 +398,7 @@ int main(void)
 		cmocka_unit_test(test_run_mmio_and_violations),
 		cmocka_unit_test(test_run_allow_foreign),
 		cmocka_unit_test(test_misconfigured_caught_at_load),
+		cmocka_unit_test(test_run_bad_records),
 		cmocka_unit_test(test_seed_iommu_off),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
