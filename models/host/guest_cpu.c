@@ -290,6 +290,22 @@ static int gc_start(struct component *c, struct iov_err *e)
 
 /* ----------------------------------------------------------- life cycle -- */
 
+static void gc_hit_rate(struct gc_ctrs *st)
+{
+	uint64_t h = *st->c[GC_TLB_HITS], n = h + *st->c[GC_TLB_MISSES];
+	*st->hit_rate = n ? (double)h / (double)n : 0.0;
+}
+
+/* Ratios: the leader's totals, each VM's owner its VM's. */
+static void gc_finish(struct component *c)
+{
+	struct guest_cpu *g = container_of(c, struct guest_cpu, c);
+	if (g->leader == g)
+		gc_hit_rate(&g->tot);
+	if (g->vm == &g->own)
+		gc_hit_rate(&g->own.st);
+}
+
 static void gc_destroy(struct component *c)
 {
 	struct guest_cpu *g = container_of(c, struct guest_cpu, c);
@@ -325,6 +341,7 @@ static const struct model_ops gc_ops = {
 	.create = gc_create,
 	.elaborate = gc_elaborate,
 	.start = gc_start,
+	.finish = gc_finish,
 	.destroy = gc_destroy,
 };
 

@@ -37,6 +37,7 @@ enum gc_ctr {
 
 struct gc_ctrs {
 	uint64_t *c[GC__COUNT];
+	double *hit_rate;               /* ept[.vms.<vm>].tlb.hit_rate, set at finish */
 };
 
 /* A VM's EPT and stats, owned by the VM's first guest_cpu. */

@@ -46,7 +46,10 @@ static int gc_ctrs_register(struct sim *s, struct gc_ctrs *st, const char *vm,
 					       gc_ctr_desc[i].desc, e)))
 			return -1;
 	}
-	return 0;
+	char path[256];
+	snprintf(path, sizeof(path), vm ? "ept.vms.%s.tlb.hit_rate" : "ept.tlb.hit_rate", vm);
+	st->hit_rate = stats_value(s->stats, path, "", "EPT TLB hits / lookups (end of run)", e);
+	return st->hit_rate ? 0 : -1;
 }
 
 /* ept.vms.<vm>.{tables,pages_4k,pages_2m,pages_1g}: what the build made. */

@@ -100,6 +100,26 @@ static void test_superpage_needs_both_aligned(void **state)
 	ept_free(ept);
 }
 
+/* 5-level EPT (57-bit GPA): a 4 KiB walk reads 5 entries; 3 levels do not exist for EPT. */
+static void test_five_levels(void **state)
+{
+	(void)state;
+	struct iov_err e = { 0 };
+	assert_null(ept_create(3, TBASE, 8 * MiB, &e));
+	assert_int_equal(e.status, IOV_BAD_INPUT);
+	e = (struct iov_err){ 0 };
+	struct ept *ept = ept_create(5, TBASE, 8 * MiB, &e);
+	assert_non_null(ept);
+	assert_int_equal(ept_map(ept, 1ull << 50, 4 * GiB, 4 * KiB, PGT_PERM_RW, PGT_PGSIZES_ALL,
+				 &e), 0);
+	struct pgt_walk w;
+	ept_walk(ept, (1ull << 50) + 8, &w);
+	assert_int_equal(w.status, PGT_WALK_OK);
+	assert_int_equal(w.nsteps, 5);
+	assert_int_equal(w.pa, 4 * GiB + 8);
+	ept_free(ept);
+}
+
 static void test_overlapping_maps_refused(void **state)
 {
 	(void)state;
@@ -228,6 +248,8 @@ static void test_run_tlb_hits(void **state)
 	assert_int_equal(stat(&r, "ept.walk_reads"), 8);       /* 4 levels each */
 	assert_int_equal(stat(&r, "ept.tlb.hits"), 126);
 	assert_int_equal(stat(&r, "ept.vms.vm0.tlb.misses"), 2);
+	assert_true(stat(&r, "ept.tlb.hit_rate") == 126.0 / 128.0);
+	assert_true(stat(&r, "ept.vms.vm0.tlb.hit_rate") == 126.0 / 128.0);
 	assert_int_equal(stat(&r, "cpu.isolation.allowed"), 128);
 	assert_int_equal(stat(&r, "cpu.isolation.vms.vm0.allowed"), 128);
 	assert_int_equal(stat(&r, "ept.vms.vm0.pages_4k"), 64 * MiB / (4 * KiB));
@@ -390,6 +412,7 @@ int main(void)
 		cmocka_unit_test(test_build_superpages),
 		cmocka_unit_test(test_build_4k_only),
 		cmocka_unit_test(test_superpage_needs_both_aligned),
+		cmocka_unit_test(test_five_levels),
 		cmocka_unit_test(test_overlapping_maps_refused),
 		cmocka_unit_test(test_mmio_holes),
 		cmocka_unit_test(test_hpa_owned),
