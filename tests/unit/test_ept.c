@@ -262,6 +262,23 @@ static void test_run_tlb_hits(void **state)
 	run_free(&r);
 }
 
+/* Two vCPUs of one VM: one EPT (built once), a TLB each (each misses once on the same page). */
+static void test_run_tlb_per_vcpu(void **state)
+{
+	(void)state;
+	struct run r;
+	run_ok(&r, HEAD
+	       "  - {name: c0, type: guest_cpu, vm: vm0, trace: {gen: seq, window: 4KiB, count: 10}}\n"
+	       "  - {name: c1, type: guest_cpu, vm: vm0, vcpu: 1,\n"
+	       "     trace: {gen: seq, window: 4KiB, count: 10}}\n" VMS);
+	assert_int_equal(stat(&r, "ept.vms.vm0.walks"), 2);
+	assert_int_equal(stat(&r, "ept.vms.vm0.tlb.hits"), 18);
+	assert_int_equal(stat(&r, "ept.vms.vm0.tables"), 3);     /* PML4, PDPT, PD: 2 MiB pages */
+	assert_int_equal(stat(&r, "ept.vms.vm0.pages_2m"), 32);
+	assert_int_equal(stat(&r, "ept.accesses"), 20);
+	run_free(&r);
+}
+
 /* MMIO exits through the host; violations on a second vCPU sharing the EPT; kill. */
 static void test_run_mmio_and_violations(void **state)
 {
@@ -418,6 +435,7 @@ int main(void)
 		cmocka_unit_test(test_hpa_owned),
 		cmocka_unit_test(test_tlb),
 		cmocka_unit_test(test_run_tlb_hits),
+		cmocka_unit_test(test_run_tlb_per_vcpu),
 		cmocka_unit_test(test_run_mmio_and_violations),
 		cmocka_unit_test(test_run_allow_foreign),
 		cmocka_unit_test(test_misconfigured_caught_at_load),
