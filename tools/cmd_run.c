@@ -250,6 +250,22 @@ static void run_summary_interrupts(FILE *f, const struct sim *s)
 	}
 }
 
+/* The guest CPU path (EPT), when the scenario has guest_cpu components. */
+static void run_summary_cpu_path(FILE *f, const struct sim *s)
+{
+	double n;
+	if (stats_get(s->stats, "ept.accesses", &n))
+		return;
+	if (run_stat(s, "isolation.allowed") + run_stat(s, "isolation.blocked") +
+	    run_stat(s, "isolation.violations") == 0)
+		fprintf(f, "\n");      /* no Isolation line above to follow */
+	fprintf(f, "CPU path (EPT): %.0f accesses: %.0f allowed, %.0f blocked, %.0f violations, "
+		"%.0f MMIO exits; TLB hits %.0f, walks %.0f\n", n,
+		run_stat(s, "cpu.isolation.allowed"), run_stat(s, "cpu.isolation.blocked"),
+		run_stat(s, "cpu.isolation.violations"), run_stat(s, "ept.mmio_exits"),
+		run_stat(s, "ept.tlb.hits"), run_stat(s, "ept.walks"));
+}
+
 /* The human table: also what the terminal shows. */
 static char *run_summary(const struct run_opts *o, const struct sim *s, double wall)
 {
@@ -287,6 +303,7 @@ static char *run_summary(const struct run_opts *o, const struct sim *s, double w
 				fprintf(f, "  %-32s %9.1f\n", s->stages[i], *d->stage_mean_ns[i]);
 	}
 	run_summary_isolation(f, s);
+	run_summary_cpu_path(f, s);
 	run_summary_interrupts(f, s);
 	fclose(f);
 	return buf;
