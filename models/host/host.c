@@ -82,6 +82,14 @@ static const struct param_desc host_guest_desc[] = {
 static const struct param_desc host_param_desc[] = {
 	{ "rc", PARAM_STRING, HP(rc), "", 0, 0, NULL,
 	  "the pcie_root_complex whose MSIs this host takes ('' = the scenario's one, if any)" },
+	{ "iommu", PARAM_STRING, HP(iommu), "", 0, 0, NULL,
+	  "the iommu whose DMA-remapping fault events the hypervisor handles (default: the "
+	  "scenario's iommu component, if it has one)" },
+	{ "cycles_fault_event", PARAM_U64, HP(fault_event_cycles), "2565", 0, 1e9, NULL,
+	  "hypervisor's handling of one IOMMU fault-event interrupt, on the host CPU: the "
+	  "kernel-handled exit figure, 2,565 cycles (Dall et al.; FACTS.md), as an assumption" },
+	{ "cycles_fault_record", PARAM_U64, HP(fault_record_cycles), "500", 0, 1e9, NULL,
+	  "reading, logging and clearing one fault record (assumption)" },
 	{ "clock", PARAM_FREQ, HP(clock), "2GHz", 1e6, 1e11, NULL,
 	  "host CPU clock turning cycle costs into time (assumption: set the platform's)" },
 	HOST_GUEST_ROWS(HP(def)),
@@ -278,7 +286,9 @@ static int host_vm_stats(struct host *h, struct host_vm *vm, struct iov_err *e)
 	    !VMSTAT(st_cpu_cycles, stats_counter, "hypervisor.vms.%s.cpu_cycles", "cycles",
 		    "host CPU cycles spent for this VM: exits, wakeups, back-end work") ||
 	    !VMSTAT(st_delivered, stats_counter, "interrupts.vms.%s.delivered", "",
-		    "interrupts whose guest handler started in this VM"))
+		    "interrupts whose guest handler started in this VM") ||
+	    !VMSTAT(st_iommu_faults, stats_counter, "hypervisor.vms.%s.iommu_faults", "",
+		    "DMA-remapping faults of this VM's devices the hypervisor read from the IOMMU"))
 		return -1;
 #undef VMSTAT
 	return 0;
@@ -395,7 +405,7 @@ static int host_find_rc(struct host *h, struct iov_err *e)
 static int host_elaborate(struct component *c, struct iov_err *e)
 {
 	struct host *h = container_of(c, struct host, c);
-	return host_ready(h, e) || host_find_rc(h, e) ? -1 : 0;
+	return host_ready(h, e) || host_find_rc(h, e) || host_faults_connect(h, e) ? -1 : 0;
 }
 
 static int host_start(struct component *c, struct iov_err *e)
@@ -499,7 +509,7 @@ static int host_stats_irq(struct host *h, struct iov_err *e)
 static int host_stats(struct host *h, struct iov_err *e)
 {
 	struct stats *st = h->c.sim->stats;
-	if (host_stats_irq(h, e) ||
+	if (host_stats_irq(h, e) || host_faults_stats(h, e) ||
 	    !HCTR(st_exits, "vm_exits.total", "", "VM exits, all reasons and VMs") ||
 	    !HCTR(st_exit_cycles, "vm_exits.cycles", "cycles", "host CPU cycles in VM exits") ||
 	    !HVAL(st_exits_per_s, "vm_exits.per_second", "1/s", "VM exits per simulated second") ||

@@ -47,6 +47,8 @@ struct host_guest_cfg {
 
 struct host_params {
 	const char *rc;
+	const char *iommu;               /* whose DMA-remapping faults the hypervisor takes */
+	uint64_t fault_event_cycles, fault_record_cycles;
 	struct sim_clock clock;
 	struct host_guest_cfg def;
 	const struct cfg_node *guests;
@@ -86,7 +88,7 @@ struct host_vm {
 	struct host_guest_cfg cfg;
 	unsigned nvcpus;
 	struct host_vcpu *vcpus;
-	uint64_t *st_exits, *st_exit_cycles, *st_cpu_cycles, *st_delivered;
+	uint64_t *st_exits, *st_exit_cycles, *st_cpu_cycles, *st_delivered, *st_iommu_faults;
 	double *st_exits_per_s;
 };
 
@@ -130,6 +132,7 @@ struct host {
 	const struct cfg_node *node;    /* the component's map, for located errors */
 	bool ready;                     /* VMs and vCPUs built (host_ready) */
 	struct component *rc;
+	struct component *iommu;        /* fault events come from it (NULL: none) */
 	struct ir_unit *ir;             /* NULL without remapping */
 	size_t nvms;
 	struct host_vm *vms;
@@ -148,6 +151,7 @@ struct host {
 	uint64_t *st_merged, *st_exitless, *st_notifications, *st_coalesced, *st_suppressed;
 	uint64_t *st_exits, *st_by_reason[HOST_EXIT__COUNT], *st_exit_cycles;
 	uint64_t *st_cpu_cycles, *st_work_cycles, *st_wakeup_cycles;
+	uint64_t *st_fault_events, *st_fault_records, *st_fault_cycles, *st_fault_host;
 	double *st_exits_per_s, *st_exits_per_irq, *st_irqs_per_s;
 	struct hist *st_latency[PATH__COUNT], *st_remap_ns;
 	double *st_breakdown[PATH__COUNT][STAGE__COUNT];
@@ -182,6 +186,11 @@ static inline sim_time_t host_cycles(const struct host *h, uint64_t n)
 {
 	return sim_clock_cycles(&h->c.clock, n);
 }
+
+/* host_faults.c: take the DMA-remapping faults of the scenario's IOMMU (the
+ * 'iommu' parameter, else its one iommu component; none: nothing to do). */
+int host_faults_connect(struct host *h, struct iov_err *e);
+int host_faults_stats(struct host *h, struct iov_err *e);
 
 /* vm_exit.c: count one exit of reason r taking 'cycles' (also host CPU time
  * of vm; vm NULL: no VM's) / count host CPU cycles spent for vm. */

@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/iommu/iommu.h"
 #include "models/iommu/iommu_impl.h"
 #include "trace.h"
 
@@ -97,12 +98,16 @@ static void iommu_fault(struct iommu *m, struct iommu_req *r)
 		return;
 	}
 	m->faults_logged++;
-	if (!m->fault_event_pending) {
+	bool event = !m->fault_event_pending;
+	if (event) {
 		m->fault_event_pending = true;
 		(*m->st_fault_events)++;
 		if (m->p.fault_service)
 			sim_schedule(m->c.sim->k, m->p.fault_service, iommu_fault_serviced, m);
 	}
+	if (m->fault_ops)
+		m->fault_ops->fault(m->fault_ctx, r->x.rid, r->t->addr, (unsigned)f,
+				    r->t->type == TLP_MWR, event);
 }
 
 /* The translation of r is known and its time has come: hand the request on. */

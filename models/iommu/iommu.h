@@ -6,6 +6,7 @@
 #ifndef IOVSIM_IOMMU_H
 #define IOVSIM_IOMMU_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "component.h"
@@ -28,5 +29,26 @@ int iommu_map(struct component *iommu, unsigned vm, uint64_t iova, uint64_t hpa,
  */
 int iommu_unmap(struct component *iommu, unsigned vm, uint64_t iova, uint64_t size,
 		struct iov_err *e);
+
+/*
+ * The hypervisor's side of fault reporting. fault() is called for every fault
+ * the IOMMU records in its fault-recording registers (not for faults of
+ * contexts with Fault Processing Disable, nor for those lost to a full log:
+ * the hypervisor never sees those); 'event' says the record raised the fault
+ * event interrupt (no event was pending). rid is the requester, addr the
+ * untranslated address, reason the VT-d fault reason code. Called inside
+ * events; may schedule events; must not keep pointers.
+ */
+struct iommu_fault_ops {
+	void (*fault)(void *ctx, uint16_t rid, uint64_t addr, unsigned reason, bool write,
+		      bool event);
+};
+
+/* Register the handler (one per IOMMU; ops NULL removes it). Returns -1 if
+ * c is not an iommu component or another handler is registered. */
+int iommu_set_fault_handler(struct component *c, const struct iommu_fault_ops *ops, void *ctx);
+
+/* The component is an IOMMU (type 'iommu'). */
+bool iommu_is(const struct component *c);
 
 #endif

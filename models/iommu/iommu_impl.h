@@ -143,6 +143,8 @@ struct iommu {
 	uint64_t *st_maps, *st_unmaps, *st_stale;
 	uint64_t faults_logged;         /* records holding a fault not yet read by the handler */
 	bool fault_event_pending;       /* interrupt raised, handler not done */
+	const struct iommu_fault_ops *fault_ops;        /* the hypervisor's handler, or NULL */
+	void *fault_ctx;
 	uint64_t **st_fault_dev;        /* by requester ID (65536 slots, NULL until elaboration) */
 	uint64_t *st_fault_unknown, *st_fault_events;
 	uint64_t *st_walks, *st_walk_reads, *st_ctx_reads;

@@ -50,9 +50,28 @@ static const struct param_desc event_desc[] = {
 	{ NULL, 0, 0, NULL, 0, 0, NULL, NULL },
 };
 
+extern const struct model model_iommu;
+
 static struct iommu *iommu_of(struct component *c)
 {
 	return container_of(c, struct iommu, c);
+}
+
+bool iommu_is(const struct component *c)
+{
+	return c && c->model == &model_iommu;
+}
+
+int iommu_set_fault_handler(struct component *c, const struct iommu_fault_ops *ops, void *ctx)
+{
+	if (!iommu_is(c))
+		return -1;
+	struct iommu *m = iommu_of(c);
+	if (ops && m->fault_ops)
+		return -1;
+	m->fault_ops = ops;
+	m->fault_ctx = ops ? ctx : NULL;
+	return 0;
 }
 
 int iommu_map(struct component *c, unsigned vm, uint64_t iova, uint64_t hpa, uint64_t size,

@@ -370,6 +370,49 @@ static void test_api(void **state)
 	run_free(&r);
 }
 
+/* The hypervisor takes the IOMMU's fault events: each recorded fault is read
+ * and attributed to the faulting device's VM; faults lost to a full log are
+ * not seen. d0 (vm0) reads vm1's memory 10 times, one at a time. */
+static void test_iommu_faults(void **state)
+{
+	(void)state;
+	static const struct { const char *iommu; double records, events; } c[] = {
+		{ "fault_log: 4, fault_service: 0ns", 4, 1 },   /* never serviced: log fills */
+		{ "fault_log: 4, fault_service: 1ns", 10, 10 }, /* cleared before the next */
+	};
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		char text[4096], d0[256], host[256];
+		snprintf(d0, sizeof(d0), "max_outstanding: 1, trace: {gen: random, base: 8GiB, "
+			 "window: 1MiB, count: 10}");
+		snprintf(host, sizeof(host), "}\n  - {name: iommu, type: iommu, rc: rc, %s",
+			 c[i].iommu);
+		snprintf(text, sizeof(text), fmt, d0, IDLE, host);
+		struct run r;
+		run_text(&r, text, true);
+		if (r.status)
+			fail_msg("%s", r.e.msg);
+		assert_int_equal(stat(&r, "iommu.faults.total"), 10);
+		assert_int_equal(stat(&r, "hypervisor.iommu_faults.records"), c[i].records);
+		assert_int_equal(stat(&r, "hypervisor.iommu_faults.events"), c[i].events);
+		assert_int_equal(stat(&r, "iommu.faults.log_overflow"), 10 - c[i].records);
+		assert_int_equal(stat(&r, "hypervisor.vms.vm0.iommu_faults"), c[i].records);
+		assert_int_equal(stat(&r, "hypervisor.vms.vm1.iommu_faults"), 0);
+		double cycles = c[i].events * 2565 + c[i].records * 500;
+		assert_int_equal(stat(&r, "hypervisor.iommu_faults.cycles"), cycles);
+		assert_int_equal(stat(&r, "hypervisor.vms.vm0.cpu_cycles"), cycles);
+		assert_int_equal(stat(&r, "isolation.violations"), 0);
+		run_free(&r);
+	}
+	/* an 'iommu' that is not one */
+	char text[4096];
+	snprintf(text, sizeof(text), fmt, IDLE, IDLE, ", iommu: mem");
+	struct run r;
+	run_text(&r, text, false);
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.e.msg, "'mem' is not an iommu"));
+	run_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -386,6 +429,7 @@ int main(void)
 		cmocka_unit_test(test_trace_vectors),
 		cmocka_unit_test(test_guests_override),
 		cmocka_unit_test(test_api),
+		cmocka_unit_test(test_iommu_faults),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
