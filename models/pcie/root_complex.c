@@ -421,7 +421,7 @@ static int rc_elaborate(struct component *c, struct iov_err *e)
 	for (unsigned i = 0; i < rc->topo.nfns; i++) {
 		struct pcie_fn *f = rc->topo.fns[i];
 		if (f->kind == PCIE_FN_ENDPOINT)
-			f->vm = iso_vm_of(s, f->c->name);
+			f->vm = iso_vm_of(s, f->name);  /* a VF: "<pf>.vf<n>" */
 	}
 	return 0;
 }
