@@ -165,6 +165,8 @@ static void test_resource_refusal(void **state)
 	assert_refused(VFS3 "    vf_config: [{vf: 2, mac: \"02:00:00:00:00:01\"}]\n", two_vms,
 		       "MACs must be unique");
 	assert_refused(VFS3 "    vf_config: [{vf: 5}]\n", two_vms, "3 VFs are enabled");
+	assert_refused("    buf_size: 4KiB\n    tx_buffer: 2KiB\n", "", "must hold a packet of "
+		       "buf_size (4096 bytes)");
 	assert_refused("    sriov: {total_vfs: 2, num_vfs: 3, vf_bars: [16KiB], ari: true}\n", "",
 		       "");
 	/* the error is located at the scenario */
