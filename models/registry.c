@@ -16,6 +16,7 @@ extern const struct model model_pcie_link;
 extern const struct model model_pcie_mfd;
 extern const struct model model_pcie_root_complex;
 extern const struct model model_pcie_switch;
+extern const struct model model_sriov_nic;
 
 static const struct model *const model_table[] = {
 	&model_dma_source,
@@ -28,6 +29,7 @@ static const struct model *const model_table[] = {
 	&model_pcie_mfd,
 	&model_pcie_root_complex,
 	&model_pcie_switch,
+	&model_sriov_nic,
 };
 
 #define MODEL_COUNT (sizeof(model_table) / sizeof(model_table[0]))
