@@ -76,6 +76,9 @@ void vq_driver_disable_cb(struct virtqueue *vq)
 {
 	if (vq->mode == VQ_SUPPRESS_FLAGS)
 		vq->no_interrupt = true;
+	else if (vq->mode == VQ_SUPPRESS_EVENT_IDX)
+		vq->used_event = (uint16_t)(vq->used_seen - 1);   /* behind: no crossing until
+								   * the index wraps */
 }
 
 bool vq_driver_enable_cb(struct virtqueue *vq)
