@@ -8,6 +8,7 @@
 
 extern const struct model model_dma_source;
 extern const struct model model_fixed_path;
+extern const struct model model_host;
 extern const struct model model_iommu;
 extern const struct model model_memory;
 extern const struct model model_pcie_link;
@@ -18,6 +19,7 @@ extern const struct model model_pcie_switch;
 static const struct model *const model_table[] = {
 	&model_dma_source,
 	&model_fixed_path,
+	&model_host,
 	&model_iommu,
 	&model_memory,
 	&model_pcie_link,

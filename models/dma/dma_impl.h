@@ -3,6 +3,7 @@
 #define IOVSIM_DMA_IMPL_H
 
 #include "models/pcie/endpoint.h"
+#include "models/pcie/msix.h"
 #include "sim.h"
 #include "trace.h"
 
@@ -14,6 +15,8 @@ struct dma_source_params {
 	uint64_t mps;
 	uint64_t issue_cycles;
 	uint64_t write_issue_cycles;
+	const char *host;
+	uint64_t vectors;
 	struct pcie_ep_params ep;
 };
 
@@ -58,6 +61,11 @@ struct dma_source {
 
 	bool ats_started;               /* cur's first TLP was a Translation Request (ATS) */
 
+	struct msix_table msix;         /* 'vectors' entries, programmed by the host */
+	uint64_t msi_addr;              /* cur (an msi record): where its write goes */
+	uint32_t msi_data;
+	uint64_t *st_msi_masked;
+
 	uint64_t *st_rd_reqs, *st_wr_tlps, *st_msis, *st_tag_stalls, *st_refusals, *st_cpl_errors;
 	struct hist *st_issue_delay;
 };
@@ -91,5 +99,17 @@ struct tlp *dma_make_treq(struct dma_source *d, uint32_t flow);
 
 /* A completion carrying DMA_TREQ_COOKIE arrived: take it (frees t). */
 void dma_ats_completion(struct dma_source *d, struct tlp *t);
+
+/* ---- MSI-X and the msi generator (dma_irq.c) ---- */
+
+/* Inline generator {gen: msi, ...}: a stream of msi records. */
+struct trace_stream *dma_msi_gen_open(struct dma_source *d, const struct cfg_node *n,
+				      struct iov_err *e);
+/* With 'vectors': the MSI-X table, registered with the host (elaborate). */
+int dma_msix_elaborate(struct dma_source *d, struct iov_err *e);
+/* Where cur (an msi record) goes: 0 with msi_addr/msi_data set, 1 when its
+ * vector is masked (pending bit set, nothing sent), -1 with the simulation's
+ * error set (a vector the function does not have). */
+int dma_msi_resolve(struct dma_source *d);
 
 #endif

@@ -7,6 +7,10 @@
  * per 'issue_cycles' clock cycles. Open-loop records wait for their time;
  * closed-loop ('-') records go as soon as a tag is free.
  *
+ * With 'vectors: N' the function has an MSI-X table that the host model
+ * programs; msi records (or the {gen: msi} generator, dma_irq.c) then name
+ * the vector in their data and go to the programmed address.
+ *
  * With 'ats: true' each read or write TLP is first translated through the
  * function's ATS cache, asking the root complex on a miss (dma_ats.c).
  *
@@ -40,6 +44,12 @@ static const struct param_desc dma_source_param_desc[] = {
 	{ "write_issue_cycles", PARAM_U64, offsetof(struct dma_source_params, write_issue_cycles),
 	  "0", 0, 1000000, NULL, "clock cycles a memory write occupies the DMA engine (moving its "
 	  "payload to the PCIe core) before the next TLP; 0 = issue_cycles" },
+	{ "host", PARAM_STRING, offsetof(struct dma_source_params, host), "", 0, 0, NULL,
+	  "with vectors: the host component that programs the MSI-X table ('' = the "
+	  "scenario's one)" },
+	{ "vectors", PARAM_U64, offsetof(struct dma_source_params, vectors), "0", 0, 2048, NULL,
+	  "MSI-X vectors of the function, programmed by the host (host_register_msix); an msi "
+	  "record's data then names the vector (0 = no table: msi records go as written)" },
 	PCIE_EP_PARAM_DESC(struct dma_source_params, ep),
 	{ NULL, 0, 0, NULL, 0, 0, NULL, NULL },
 };
@@ -209,7 +219,9 @@ static struct tlp *dma_make_tlp(struct dma_source *d, uint32_t flow, uint32_t le
 	case TRACE_OP_MSI:
 		t->type = TLP_MWR;
 		t->is_msi = true;
-		t->data = d->cur.data;
+		t->addr = d->msi_addr;
+		t->addr64 = t->addr > 0xffffffffull;
+		t->data = d->msi_data;
 		break;
 	default:
 		t->type = TLP_MWR;
@@ -318,6 +330,18 @@ static void dma_issue_event(void *arg)
 			struct dma_txn *x = &d->txns[d->cur_txn];
 			*x = (struct dma_txn){ .used = true, .flow = flow, .bytes = d->cur.len,
 					       .reqs_left = dma_requests_for(d, &d->cur) };
+		}
+	}
+	if (d->cur.op == TRACE_OP_MSI) {
+		int r = dma_msi_resolve(d);
+		if (r < 0) {
+			sim_abort(s);
+			return;
+		}
+		if (r > 0) {                    /* masked: held in the pending bit */
+			d->have_cur = false;
+			dma_schedule_issue(d, now);
+			return;
 		}
 	}
 	uint64_t hpa = 0;
@@ -434,9 +458,13 @@ static struct trace_stream *dma_open_trace(struct dma_source *d, const struct cf
 		return ts;
 	}
 	if (n->kind != CFG_MAP) {
-		cfg_err(e, n, "trace must be a file path or a generator map {gen: seq|random, ...}");
+		cfg_err(e, n, "trace must be a file path or a generator map {gen: seq|random|msi, "
+			"...}");
 		return NULL;
 	}
+	const struct cfg_node *gen = cfg_get(n, "gen");
+	if (gen && gen->kind == CFG_SCALAR && !strcmp(gen->str, "msi"))
+		return dma_msi_gen_open(d, n, e);
 	struct dma_gen_params g;
 	memset(&g, 0, sizeof(g));
 	char what[160];
@@ -482,6 +510,7 @@ static void dma_destroy(struct component *c)
 		tlp_free(c->sim->tlps, d->blocked);
 	pcie_ep_free(&d->ep);
 	trace_close(d->ts);
+	free(d->msix.e);
 	free(d->txns);
 	free(d->free_txn);
 	free(d->src_flow);
@@ -518,6 +547,8 @@ static struct component *dma_create(struct sim *s, const char *name, const void 
 	if (!DMA_STAT(st_rd_reqs, stats_counter, "read_requests", "", "MRd TLPs sent") ||
 	    !DMA_STAT(st_wr_tlps, stats_counter, "write_tlps", "", "MWr TLPs sent (not MSI)") ||
 	    !DMA_STAT(st_msis, stats_counter, "msis", "", "MSI/MSI-X writes sent") ||
+	    !DMA_STAT(st_msi_masked, stats_counter, "msis_masked", "",
+		      "msi records held in the pending bit: their vector was masked") ||
 	    !DMA_STAT(st_tag_stalls, stats_counter, "tag_stalls", "",
 		      "times a read waited for a free tag") ||
 	    !DMA_STAT(st_refusals, stats_counter, "backpressure", "",
@@ -542,8 +573,14 @@ static int dma_start(struct component *c, struct iov_err *e)
 	return 0;
 }
 
+static int dma_elaborate(struct component *c, struct iov_err *e)
+{
+	return dma_msix_elaborate(container_of(c, struct dma_source, c), e);
+}
+
 static const struct model_ops dma_source_ops = {
 	.create = dma_create,
+	.elaborate = dma_elaborate,
 	.start = dma_start,
 	.destroy = dma_destroy,
 };

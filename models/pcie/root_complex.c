@@ -17,7 +17,8 @@
  * sends ATS Invalidate Requests down for the translator (rc_ats_invalidate).
  *
  * Not modelled: I/O space, config requests on the wire (enumeration is done
- * at build time), the interrupt controller (MSIs are counted), relaxed
+ * at build time), the interrupt controller (MSIs are counted, and handed to
+ * the interrupt stage when one is registered: rc_set_irq_sink), relaxed
  * ordering inside the RC, multiple host bridges / sockets.
  */
 #include <stdlib.h>
@@ -87,6 +88,8 @@ struct root_complex {
 	unsigned mem;                   /* = N */
 	const struct rc_xlate_ops *xl;
 	void *xl_ctx;
+	const struct rc_irq_ops *irq;   /* interrupt stage (root_complex.h), or NULL */
+	void *irq_ctx;
 	uint64_t xl_slots, xl_busy;     /* requests the translator may hold at once (0: any) */
 	uint64_t *st_msis, *st_mem_reqs, *st_cpl_pieces, *st_p2p, *st_walk_reads;
 	uint64_t *st_ats_treqs, *st_ats_inv_sent, *st_ats_inv_cpls, *st_translated_blocked;
@@ -170,8 +173,12 @@ static int rc_route(struct xbar *x, unsigned in, struct tlp *t, enum xbar_verdic
 	*v = XV_FORWARD;
 	if (in == rc->mem && t->internal) {     /* a page-walk read is back */
 		uint64_t cookie = t->cookie;
+		bool for_irq = t->is_msi;       /* issued by rc_irq_mem_read */
 		tlp_free(x->c->sim->tlps, t);
-		if (rc->xl && rc->xl->read_done)
+		if (for_irq) {
+			if (rc->irq && rc->irq->read_done)
+				rc->irq->read_done(rc->irq_ctx, &rc->c, cookie);
+		} else if (rc->xl && rc->xl->read_done)
 			rc->xl->read_done(rc->xl_ctx, &rc->c, cookie);
 		*v = XV_PENDING;
 		return -1;
@@ -195,8 +202,13 @@ static int rc_route(struct xbar *x, unsigned in, struct tlp *t, enum xbar_verdic
 	}
 	if (t->type == TLP_MWR && t->addr >= RC_MSI_BASE && t->addr - RC_MSI_BASE < RC_MSI_SIZE) {
 		(*rc->st_msis)++;
+		uint16_t rid = t->rid;
+		uint64_t addr = t->addr;
+		uint32_t data = t->data;
 		tlp_free(x->c->sim->tlps, t);
 		*v = XV_PENDING;
+		if (rc->irq)
+			rc->irq->msi(rc->irq_ctx, &rc->c, in, rid, addr, data);
 		return -1;
 	}
 	return rc_request(rc, in, t, v);
@@ -212,7 +224,21 @@ int rc_set_translator(struct component *c, const struct rc_xlate_ops *ops, void 
 	return 0;
 }
 
-int rc_mem_read(struct component *c, uint64_t addr, uint32_t len, uint64_t cookie)
+int rc_set_irq_sink(struct component *c, const struct rc_irq_ops *ops, void *ctx)
+{
+	if (c->model != &model_pcie_root_complex)
+		return -1;
+	struct root_complex *rc = container_of(c, struct root_complex, c);
+	if (rc->irq)
+		return -1;
+	rc->irq = ops;
+	rc->irq_ctx = ctx;
+	return 0;
+}
+
+/* An internal read to memory; for_irq marks it (is_msi) for the irq stage. */
+static int rc_mem_read_as(struct component *c, uint64_t addr, uint32_t len, uint64_t cookie,
+			  bool for_irq)
 {
 	struct root_complex *rc = container_of(c, struct root_complex, c);
 	struct sim *s = c->sim;
@@ -224,6 +250,7 @@ int rc_mem_read(struct component *c, uint64_t addr, uint32_t len, uint64_t cooki
 	}
 	t->type = TLP_MRD;
 	t->internal = true;
+	t->is_msi = for_irq;
 	t->addr = addr;
 	t->addr64 = addr > 0xffffffffull;
 	t->len = len;
@@ -233,6 +260,16 @@ int rc_mem_read(struct component *c, uint64_t addr, uint32_t len, uint64_t cooki
 	(*rc->st_walk_reads)++;
 	xbar_push(&rc->x, rc->mem, t, sim_now(s->k));
 	return 0;
+}
+
+int rc_irq_mem_read(struct component *c, uint64_t addr, uint32_t len, uint64_t cookie)
+{
+	return rc_mem_read_as(c, addr, len, cookie, true);
+}
+
+int rc_mem_read(struct component *c, uint64_t addr, uint32_t len, uint64_t cookie)
+{
+	return rc_mem_read_as(c, addr, len, cookie, false);
 }
 
 /* Turn a translated Translation Request into its Translation Completion: one

@@ -52,6 +52,28 @@ struct rc_xlate_ops {
 	void (*ats_inv_done)(void *ctx, struct component *rc, uint64_t token);
 };
 
+/* The interrupt stage: where MSIs go (an interrupt-remapping unit and the
+ * host's interrupt delivery, models/host/). Without one, MSIs (MWr to
+ * 0xFEE00000-0xFEEFFFFF that passed the root port's ACS checks) are only
+ * counted. Called from inside events; each may schedule events and call
+ * rc_irq_mem_read. */
+struct rc_irq_ops {
+	/* An MSI from requester rid came up root port 'port' at the current
+	 * time: the root complex has already freed the TLP. Required. */
+	void (*msi)(void *ctx, struct component *rc, unsigned port, uint16_t rid, uint64_t addr,
+		    uint32_t data);
+	/* A read issued with rc_irq_mem_read is back (may be NULL if none are). */
+	void (*read_done)(void *ctx, struct component *rc, uint64_t cookie);
+};
+
+/* Register the interrupt stage of root complex rc. Returns -1 if rc is not a
+ * pcie_root_complex or already has one. */
+int rc_set_irq_sink(struct component *rc, const struct rc_irq_ops *ops, void *ctx);
+
+/* As rc_mem_read, for the interrupt stage (an IRTE or posted-interrupt
+ * descriptor read): read_done of the irq ops gets the cookie. */
+int rc_irq_mem_read(struct component *rc, uint64_t addr, uint32_t len, uint64_t cookie);
+
 /* Register the translation stage of root complex rc (a pcie_root_complex
  * component). Returns -1 if rc is not one. */
 int rc_set_translator(struct component *rc, const struct rc_xlate_ops *ops, void *ctx);

@@ -1,0 +1,497 @@
+/* host.c - the host (hypervisor) component: VMs' vCPUs, costs, stats, and its life cycle
+ *
+ * One 'host' component per scenario holds, for each VM of the scenario's
+ * vms: (same index), its vCPUs and their CPU configuration (here, not in
+ * vms:), the platform's VM-exit costs in host clock cycles, and the
+ * interrupt path from the root complex (host_irq.c) through interrupt
+ * remapping (models/iommu/intremap.c) into the guests (vcpu.c,
+ * host_posted.c). Device models call it through host.h.
+ *
+ * Cost defaults are published figures (FACTS.md; docs/models/host.md):
+ * SplitX (WIOV'11) ~2,000 cycles for a VM exit + entry, Dall et al.
+ * (ISCA'16 / ATC'17, KVM on Xeon E5): EOI completion 1,556, an exit handled
+ * in the kernel 2,565, in user space 6,732, a virtual IPI 3,102, a null
+ * hypercall ~1,300-1,440.
+ *
+ * Not modelled: vCPU scheduling beyond the initial state and its resume
+ * time, several vCPUs per pCPU, host interrupt affinity, cache and TLB
+ * pollution by exits (indirect costs), halt polling.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/host/host_impl.h"
+
+extern const struct model model_host;
+
+const char *const host_exit_reason_names[HOST_EXIT__COUNT] = {
+	"external_interrupt", "eoi", "mmio", "io_kick", "halt", "hypercall",
+};
+static const char *const host_path_names[PATH__COUNT] = {
+	"emulated", "emulated_wakeup", "posted", "posted_wakeup", "injected", "host",
+};
+static const char *const host_state_names[] = { "running", "halted", "preempted", NULL };
+static const char *const host_delivery_names[] = { "emulated", "posted", NULL };
+
+#define HP(f) offsetof(struct host_params, f)
+#define HG(f) offsetof(struct host_guest_cfg, f)
+
+/* The per-VM keys: the same rows serve the host-wide defaults (offset in
+ * host_params.def) and each 'guests:' entry (offset in host_guest_cfg). */
+#define HOST_GUEST_ROWS(base)                                                                 \
+	{ "vcpus", PARAM_U64, (base) + HG(vcpus), "1", 1, 64, NULL,                            \
+	  "vCPUs per VM, each pinned to its own physical CPU (APIC ID 1, 2, ...)" },           \
+	{ "vcpu_state", PARAM_ENUM, (base) + HG(state), "running", 0, 0, host_state_names,     \
+	  "initial state of the VM's vCPUs: running (in guest mode), halted (blocked in the "  \
+	  "host after HLT), preempted (runnable, descheduled until resume_at)" },              \
+	{ "delivery", PARAM_ENUM, (base) + HG(delivery), "posted", 0, 0, host_delivery_names,  \
+	  "interrupt delivery for the VM's assigned functions: emulated (host vector, exit, "  \
+	  "injection) or posted (posted-interrupt descriptor, needs remapping)" },             \
+	{ "eoi_virt", PARAM_BOOL, (base) + HG(eoi_virt), "true", 0, 0, NULL,                    \
+	  "EOI virtualization (APICv): the guest's EOI does not exit (emulated delivery; "     \
+	  "posted delivery never exits on EOI)" },                                             \
+	{ "idle_halt", PARAM_BOOL, (base) + HG(idle_halt), "true", 0, 0, NULL,                 \
+	  "an initially halted vCPU halts again (a halt exit) once its interrupts are "        \
+	  "handled: an idle guest" },                                                          \
+	{ "resume_at", PARAM_TIME, (base) + HG(resume_at), "1ms", 0, 0, NULL,                  \
+	  "an initially preempted vCPU is scheduled back (VM entry) at this time "             \
+	  "(assumption)" }
+
+static const struct param_desc host_guest_desc[] = {
+	HOST_GUEST_ROWS(0),
+	{ NULL, 0, 0, NULL, 0, 0, NULL, NULL },
+};
+
+#define HOST_COST(key, r, def, what) \
+	{ key, PARAM_U64, HP(cost[r]), def, 0, 1e9, NULL, what }
+
+static const struct param_desc host_param_desc[] = {
+	{ "rc", PARAM_STRING, HP(rc), "", 0, 0, NULL,
+	  "the pcie_root_complex whose MSIs this host takes ('' = the scenario's one, if any)" },
+	{ "clock", PARAM_FREQ, HP(clock), "2GHz", 1e6, 1e11, NULL,
+	  "host CPU clock turning cycle costs into time (assumption: set the platform's)" },
+	HOST_GUEST_ROWS(HP(def)),
+	{ "guests", PARAM_NODE, HP(guests), "", 0, 0, NULL,
+	  "per-VM overrides: a list of {vm: NAME, vcpus, vcpu_state, delivery, eoi_virt, "
+	  "idle_halt, resume_at}" },
+	HOST_COST("cycles_external_interrupt", HOST_EXIT_EXTERNAL_INTERRUPT, "2565",
+		  "external-interrupt exit incl. injection: an exit handled in the kernel, 2,565 "
+		  "cycles (Dall et al., KVM on Xeon E5; FACTS.md)"),
+	HOST_COST("cycles_eoi", HOST_EXIT_EOI, "1556",
+		  "EOI (APIC access) exit: EOI completion 1,556 cycles (Dall et al.; FACTS.md)"),
+	HOST_COST("cycles_mmio", HOST_EXIT_MMIO, "6732",
+		  "MMIO exit to an emulated device in user space: 6,732 cycles (Dall et al.; "
+		  "FACTS.md)"),
+	HOST_COST("cycles_io_kick", HOST_EXIT_IO_KICK, "2565",
+		  "I/O kick (virtio notify) handled in the kernel: 2,565 cycles (Dall et al.; "
+		  "FACTS.md)"),
+	HOST_COST("cycles_halt", HOST_EXIT_HALT, "2000",
+		  "halt exit: the direct exit + entry cost, ~2,000 cycles (SplitX, WIOV'11; "
+		  "FACTS.md)"),
+	HOST_COST("cycles_hypercall", HOST_EXIT_HYPERCALL, "1300",
+		  "hypercall exit: null hypercall ~1,300-1,440 cycles, the lower figure (Dall et "
+		  "al.; FACTS.md)"),
+	{ "cycles_wakeup", PARAM_U64, HP(wakeup_cycles), "3102", 0, 1e9, NULL,
+	  "host wakeup of a halted vCPU (wakeup vector or kick, then VM entry): the virtual "
+	  "IPI figure, 3,102 cycles (Dall et al.; FACTS.md), as an assumption" },
+	{ "cycles_guest_isr", PARAM_U64, HP(isr_cycles), "1000", 0, 1e9, NULL,
+	  "guest interrupt handler from its start to its EOI (assumption)" },
+	{ "cycles_posted_delivery", PARAM_U64, HP(pi_delivery_cycles), "100", 0, 1e9, NULL,
+	  "a running vCPU's processing of a posted-interrupt notification, PIR to virtual "
+	  "APIC, without an exit (assumption)" },
+	{ "remapping", PARAM_BOOL, HP(remapping), "true", 0, 0, NULL,
+	  "interrupt remapping: the hypervisor programs remappable MSIs through IRTEs "
+	  "(false: compatibility format, no posted delivery)" },
+	{ "ir_base", PARAM_SIZE, HP(ir.base), "0x3e000000", 0, 0, NULL,
+	  "host-physical region of the IR table and the posted-interrupt descriptors" },
+	{ "ir_size", PARAM_SIZE, HP(ir.size), "1MiB", 4096, 0x1p32, NULL,
+	  "size of that region" },
+	{ "ir_entries", PARAM_U64, HP(ir.entries), "1024", 1, 65536, NULL,
+	  "IR table entries (a power of two); one IRTE per programmed MSI-X vector" },
+	{ "ir_block_compat", PARAM_BOOL, HP(ir.block_compat), "false", 0, 0, NULL,
+	  "block compatibility-format interrupts (fault 0x25), as with x2APIC and IR on" },
+	SACACHE_PARAMS("iec", struct host_params, ir.iec, "64", "64", "lru", 1,
+		       "interrupt-entry cache"),
+	{ "iec_latency", PARAM_TIME, HP(iec_latency), "2ns", 0, 1e9, NULL,
+	  "interrupt-entry cache lookup (assumption, as the IOMMU's cache latencies)" },
+	{ "ir_read_latency", PARAM_TIME, HP(ir_read_latency), "0ns", 0, 1e9, NULL,
+	  "the remapping unit's own path to memory, added to each IRTE and descriptor read "
+	  "on top of the memory model (as the IOMMU's table_read_latency)" },
+	{ NULL, 0, 0, NULL, 0, 0, NULL, NULL },
+};
+
+struct host *host_find(struct sim *s, const char *name)
+{
+	for (size_t i = 0; i < s->ncomps; i++)
+		if (s->comps[i]->model == &model_host && (!name || !strcmp(s->comps[i]->name, name)))
+			return container_of(s->comps[i], struct host, c);
+	return NULL;
+}
+
+/* ---------------------------------------------------------- interrupts -- */
+
+#define HOST_IRQ_CHUNK 256
+
+struct host_irq *host_irq_get(struct host *h)
+{
+	if (!h->free) {
+		struct host_irq *c = calloc(HOST_IRQ_CHUNK, sizeof(*c));
+		struct host_irq **nc = realloc(h->chunks, (h->nchunks + 1) * sizeof(*nc));
+		if (!c || !nc) {
+			free(c);
+			if (nc)
+				h->chunks = nc;
+			iov_err_set(h->c.sim->err, IOV_INTERNAL, "out of memory");
+			sim_abort(h->c.sim);
+			return NULL;
+		}
+		h->chunks = nc;
+		h->chunks[h->nchunks++] = c;
+		for (unsigned i = 0; i < HOST_IRQ_CHUNK; i++)
+			host_irq_put(h, &c[i]);
+	}
+	struct host_irq *r = h->free;
+	h->free = r->next;
+	*r = (struct host_irq){ .h = h };
+	return r;
+}
+
+void host_irq_put(struct host *h, struct host_irq *r)
+{
+	r->next = h->free;
+	h->free = r;
+}
+
+/* ---------------------------------------------------------------- VMs -- */
+
+static int host_vm_index(const struct sim *s, const char *name)
+{
+	for (size_t v = 0; v < s->iso.nvms; v++)
+		if (!strcmp(s->iso.vms[v].name, name))
+			return (int)v;
+	return -1;
+}
+
+/* One 'guests:' entry over the host-wide defaults. */
+static int host_guest_load(struct host *h, const struct cfg_node *g, struct iov_err *e)
+{
+	struct sim *s = h->c.sim;
+	if (g->kind != CFG_MAP)
+		return cfg_err(e, g, "%s: guests: each entry is a map {vm: NAME, vcpus: N, ...}",
+			       h->c.name);
+	const struct cfg_node *nm = cfg_get(g, "vm");
+	int v = nm && nm->kind == CFG_SCALAR ? host_vm_index(s, nm->str) : -1;
+	if (v < 0)
+		return cfg_err(e, nm ? nm : g, "%s: guests: 'vm' must name a VM of the scenario's "
+			       "vms:", h->c.name);
+	struct host_guest_cfg *cfg = &h->vms[v].cfg;
+	for (size_t k = 0; k < g->n; k++) {
+		if (!strcmp(g->keys[k], "vm"))
+			continue;
+		const struct param_desc *d = host_guest_desc;
+		while (d->name && strcmp(d->name, g->keys[k]))
+			d++;
+		if (!d->name)
+			return cfg_err(e, g->items[k], "%s: guests: unknown key '%s'; allowed: vm, "
+				       "vcpus, vcpu_state, delivery, eoi_virt, idle_halt, resume_at",
+				       h->c.name, g->keys[k]);
+		if (cfg_parse_value(g->items[k], d, cfg, e))
+			return -1;
+	}
+	return 0;
+}
+
+static int host_vm_stats(struct host *h, struct host_vm *vm, struct iov_err *e)
+{
+	struct stats *st = h->c.sim->stats;
+	char p[256];
+#define VMSTAT(field, kind, fmt, unit, desc) \
+	(snprintf(p, sizeof(p), fmt, vm->name), (vm->field = kind(st, p, unit, desc, e)) != NULL)
+	if (!VMSTAT(st_exits, stats_counter, "vm_exits.vms.%s.total", "", "VM exits of this VM") ||
+	    !VMSTAT(st_exit_cycles, stats_counter, "vm_exits.vms.%s.cycles", "cycles",
+		    "host CPU cycles in this VM's exits (exit, handling, entry)") ||
+	    !VMSTAT(st_exits_per_s, stats_value, "vm_exits.vms.%s.per_second", "1/s",
+		    "this VM's exits per simulated second") ||
+	    !VMSTAT(st_cpu_cycles, stats_counter, "hypervisor.vms.%s.cpu_cycles", "cycles",
+		    "host CPU cycles spent for this VM: exits, wakeups, back-end work") ||
+	    !VMSTAT(st_delivered, stats_counter, "interrupts.vms.%s.delivered", "",
+		    "interrupts whose guest handler started in this VM"))
+		return -1;
+#undef VMSTAT
+	return 0;
+}
+
+static int host_check_vm(struct host *h, struct host_vm *vm, struct iov_err *e)
+{
+	if (vm->cfg.delivery == HOST_POSTED && !h->p.remapping)
+		return iov_err_set(e, IOV_BAD_INPUT, "%s: VM '%s': posted delivery needs interrupt "
+				   "remapping (remapping: true)", h->c.name, vm->name);
+	if (h->napics + vm->cfg.vcpus > 255)
+		return iov_err_set(e, IOV_BAD_INPUT, "%s: more than 254 vCPUs in all", h->c.name);
+	return 0;
+}
+
+/* One posted-interrupt descriptor per vCPU, in consecutive frames of the
+ * remapping unit's memory: vCPU with APIC a at pd_base + 64 (a - 1). */
+static int host_alloc_descriptors(struct host *h, struct iov_err *e)
+{
+	if (!h->ir || h->napics < 2)
+		return 0;
+	struct physmem *pm = ir_memory(h->ir);
+	uint64_t frames = ((h->napics - 1) * PI_DESC_SIZE + PHYSMEM_FRAME_SIZE - 1) /
+			  PHYSMEM_FRAME_SIZE;
+	for (uint64_t i = 0; i < frames; i++) {
+		uint64_t pa;
+		if (physmem_alloc_frame(pm, &pa, e))
+			return iov_err_set(e, IOV_BAD_INPUT, "%s: ir_size cannot hold the IR table "
+					   "and the vCPUs' posted-interrupt descriptors", h->c.name);
+		if (i == 0)
+			h->pd_base = pa;
+		else if (pa != h->pd_base + i * PHYSMEM_FRAME_SIZE)
+			return iov_err_set(e, IOV_INTERNAL, "%s: descriptor frames not contiguous",
+					   h->c.name);
+	}
+	return 0;
+}
+
+static int host_build_vcpus(struct host *h, struct iov_err *e)
+{
+	h->napics = 1;
+	for (size_t v = 0; v < h->nvms; v++) {
+		struct host_vm *vm = &h->vms[v];
+		if (host_check_vm(h, vm, e))
+			return -1;
+		vm->nvcpus = (unsigned)vm->cfg.vcpus;
+		h->napics += vm->nvcpus;
+		if (!(vm->vcpus = calloc(vm->nvcpus, sizeof(*vm->vcpus))))
+			return iov_err_set(e, IOV_INTERNAL, "out of memory");
+	}
+	h->by_apic = calloc(h->napics, sizeof(*h->by_apic));
+	h->hvec_virq = calloc((size_t)h->napics * 256, sizeof(*h->hvec_virq));
+	h->hvec_next = calloc(h->napics, sizeof(*h->hvec_next));
+	if (!h->by_apic || !h->hvec_virq || !h->hvec_next)
+		return iov_err_set(e, IOV_INTERNAL, "out of memory");
+	if (host_alloc_descriptors(h, e))
+		return -1;
+	unsigned apic = 1;
+	for (unsigned a = 0; a < h->napics; a++)
+		h->hvec_next[a] = HOST_FIRST_VECTOR;
+	for (size_t v = 0; v < h->nvms; v++)
+		for (unsigned i = 0; i < h->vms[v].nvcpus; i++, apic++)
+			if (vcpu_build(h, &h->vms[v], i, apic, e))
+				return -1;
+	return 0;
+}
+
+int host_ready(struct host *h, struct iov_err *e)
+{
+	if (h->ready)
+		return 0;
+	struct sim *s = h->c.sim;
+	h->ready = true;
+	h->nvms = s->iso.nvms;
+	if (h->nvms && !(h->vms = calloc(h->nvms, sizeof(*h->vms))))
+		return iov_err_set(e, IOV_INTERNAL, "out of memory");
+	for (size_t v = 0; v < h->nvms; v++) {
+		h->vms[v] = (struct host_vm){ .name = s->iso.vms[v].name, .index = (int)v,
+					      .cfg = h->p.def };
+		if (host_vm_stats(h, &h->vms[v], e))
+			return -1;
+	}
+	const struct cfg_node *g = h->p.guests;
+	if (g && g->kind == CFG_SEQ) {
+		for (size_t i = 0; i < g->n; i++)
+			if (host_guest_load(h, g->items[i], e))
+				return -1;
+	} else if (g && !(g->kind == CFG_SCALAR && !*g->str)) {
+		return cfg_err(e, g, "%s: guests must be a list of {vm: NAME, ...}", h->c.name);
+	}
+	return host_build_vcpus(h, e);
+}
+
+/* ---------------------------------------------------------- life cycle -- */
+
+static int host_find_rc(struct host *h, struct iov_err *e)
+{
+	struct sim *s = h->c.sim;
+	for (size_t i = 0; i < s->ncomps; i++) {
+		struct component *c = s->comps[i];
+		if (h->p.rc[0] ? !strcmp(c->name, h->p.rc) :
+		    (c->pcie && ((struct pcie_node *)c->pcie)->kind == PCIE_NODE_RC))
+			h->rc = c;
+	}
+	if (!h->rc && h->p.rc[0])
+		return iov_err_set(e, IOV_BAD_INPUT, "%s: rc '%s' is not a component of the scenario",
+				   h->c.name, h->p.rc);
+	if (h->rc && rc_set_irq_sink(h->rc, &host_rc_irq_ops, h))
+		return iov_err_set(e, IOV_BAD_INPUT, "%s: '%s' is not a pcie_root_complex, or "
+				   "another host already takes its interrupts", h->c.name, h->rc->name);
+	return 0;
+}
+
+static int host_elaborate(struct component *c, struct iov_err *e)
+{
+	struct host *h = container_of(c, struct host, c);
+	return host_ready(h, e) || host_find_rc(h, e) ? -1 : 0;
+}
+
+static int host_start(struct component *c, struct iov_err *e)
+{
+	(void)e;
+	struct host *h = container_of(c, struct host, c);
+	for (size_t v = 0; v < h->nvms; v++)
+		for (unsigned i = 0; i < h->vms[v].nvcpus; i++)
+			vcpu_start(&h->vms[v].vcpus[i]);
+	return 0;
+}
+
+static double host_rate(uint64_t n, sim_time_t t)
+{
+	return t ? (double)n / ((double)t * 1e-12) : 0.0;
+}
+
+static void host_finish(struct component *c)
+{
+	struct host *h = container_of(c, struct host, c);
+	sim_time_t now = sim_now(c->sim->k);
+	*h->st_exits_per_s = host_rate(*h->st_exits, now);
+	*h->st_irqs_per_s = host_rate(*h->st_delivered, now);
+	*h->st_exits_per_irq = *h->st_delivered ? (double)*h->st_exits / (double)*h->st_delivered
+						: 0.0;
+	for (size_t v = 0; v < h->nvms; v++)
+		*h->vms[v].st_exits_per_s = host_rate(*h->vms[v].st_exits, now);
+}
+
+static void host_destroy(struct component *c)
+{
+	struct host *h = container_of(c, struct host, c);
+	for (size_t v = 0; v < h->nvms; v++)
+		free(h->vms[v].vcpus);
+	free(h->vms);
+	free(h->by_apic);
+	free(h->hvec_virq);
+	free(h->hvec_next);
+	free(h->virqs);
+	for (size_t i = 0; i < h->nchunks; i++)
+		free(h->chunks[i]);
+	free(h->chunks);
+	ir_destroy(h->ir);
+	free(h);
+}
+
+#define HCTR(field, path, unit, desc) \
+	((h->field = stats_counter(st, path, unit, desc, e)) != NULL)
+#define HVAL(field, path, unit, desc) \
+	((h->field = stats_value(st, path, unit, desc, e)) != NULL)
+
+static int host_stats_irq(struct host *h, struct iov_err *e)
+{
+	struct stats *st = h->c.sim->stats;
+	if (!HCTR(st_received, "interrupts.received", "", "MSIs the root complex handed to the "
+		  "host (before remapping)") ||
+	    !HCTR(st_delivered, "interrupts.delivered", "", "guest interrupt handlers started "
+		  "(all paths, injected ones included)") ||
+	    !HCTR(st_wakeups, "interrupts.wakeups", "", "halted vCPUs woken by the host for an "
+		  "interrupt (wakeup vector or kick); not guest exits") ||
+	    !HCTR(st_blocked, "interrupts.blocked", "", "MSIs blocked by a remapping fault") ||
+	    !HCTR(st_spurious, "interrupts.spurious", "", "MSIs whose vector no function owns") ||
+	    !HCTR(st_host, "interrupts.host", "", "interrupts of host-owned functions (no VM)") ||
+	    !HCTR(st_merged, "interrupts.merged", "", "posted interrupts merged into one already "
+		  "pending for the same vector (one PIR bit)") ||
+	    !HCTR(st_notifications, "interrupts.posted.notifications", "", "posted-interrupt "
+		  "notifications sent (ON was clear, SN clear)") ||
+	    !HCTR(st_coalesced, "interrupts.posted.coalesced", "", "posts with ON already set: "
+		  "no second notification") ||
+	    !HCTR(st_suppressed, "interrupts.posted.suppressed", "", "posts with SN set (vCPU "
+		  "preempted): no notification, taken at the next VM entry") ||
+	    !HVAL(st_irqs_per_s, "interrupts.per_second", "1/s", "delivered interrupts per "
+		  "simulated second") ||
+	    !(h->st_remap_ns = stats_hist(st, "interrupts.remap_ns", "ns", 1e-3, "MSI at the "
+					  "root complex to remapping done (IEC, IRTE read)", e)))
+		return -1;
+	for (unsigned p = 0; p < PATH__COUNT; p++) {
+		char path[128];
+		snprintf(path, sizeof(path), "interrupts.latency_ns.%s", host_path_names[p]);
+		if (!(h->st_latency[p] = stats_hist(st, path, "ns", 1e-3, "interrupt latency: device "
+						    "write at the root complex (or injection) to "
+						    "the guest handler's start", e)))
+			return -1;
+	}
+	return 0;
+}
+
+static int host_stats(struct host *h, struct iov_err *e)
+{
+	struct stats *st = h->c.sim->stats;
+	if (host_stats_irq(h, e) ||
+	    !HCTR(st_exits, "vm_exits.total", "", "VM exits, all reasons and VMs") ||
+	    !HCTR(st_exit_cycles, "vm_exits.cycles", "cycles", "host CPU cycles in VM exits") ||
+	    !HVAL(st_exits_per_s, "vm_exits.per_second", "1/s", "VM exits per simulated second") ||
+	    !HVAL(st_exits_per_irq, "vm_exits.per_interrupt", "", "VM exits / delivered "
+		  "interrupts") ||
+	    !HCTR(st_cpu_cycles, "hypervisor.cpu_cycles", "cycles", "host CPU cycles: exits, "
+		  "wakeups and back-end work") ||
+	    !HCTR(st_wakeup_cycles, "hypervisor.wakeup_cycles", "cycles", "host CPU cycles "
+		  "waking halted vCPUs") ||
+	    !HCTR(st_work_cycles, "hypervisor.work_cycles", "cycles", "host CPU cycles of "
+		  "back-end work outside vCPUs (host_cpu_work)"))
+		return -1;
+	for (unsigned r = 0; r < HOST_EXIT__COUNT; r++) {
+		char path[128];
+		snprintf(path, sizeof(path), "vm_exits.by_reason.%s", host_exit_reason_names[r]);
+		if (!(h->st_by_reason[r] = stats_counter(st, path, "", "VM exits of this reason", e)))
+			return -1;
+	}
+	return 0;
+}
+
+static struct component *host_create(struct sim *s, const char *name, const void *params,
+				     const struct cfg_node *node, struct iov_err *e)
+{
+	(void)node;
+	struct host *h = calloc(1, sizeof(*h));
+	if (!h) {
+		iov_err_set(e, IOV_INTERNAL, "out of memory");
+		return NULL;
+	}
+	h->p = *(const struct host_params *)params;
+	component_init(&h->c, s, &model_host, name, &h->p.clock);
+	char what[160];
+	snprintf(what, sizeof(what), "host '%s'", name);
+	if (host_stats(h, e))
+		goto err;
+	if (h->p.remapping && (!(h->ir = ir_create(&h->p.ir, s->seed ^ 0x1ec, what, e)) ||
+			       ir_stats_register(h->ir, s->stats, "iommu.ir", e)))
+		goto err;
+	return &h->c;
+err:
+	host_destroy(&h->c);
+	return NULL;
+}
+
+static const struct model_ops host_ops = {
+	.create = host_create,
+	.elaborate = host_elaborate,
+	.start = host_start,
+	.finish = host_finish,
+	.destroy = host_destroy,
+};
+
+static const struct port_doc host_ports[] = {
+	{ NULL, NULL },
+};
+
+const struct model model_host = {
+	.kind = "host",
+	.type = "host",
+	.desc = "hypervisor: VMs' vCPUs (running/halted/preempted), VM-exit and CPU-cycle "
+		"accounting, MSI-X programming, interrupt remapping (IRTE table, entry cache, "
+		"source-ID checks, faults) and emulated or posted delivery into guests",
+	.ops = &host_ops,
+	.params = host_param_desc,
+	.params_size = sizeof(struct host_params),
+	.ports = host_ports,
+	.not_modelled = "vCPU scheduling beyond the initial state, several vCPUs per CPU, indirect "
+			"exit costs (cache/TLB pollution), halt polling, IR fault recording "
+			"registers and fault events, x2APIC/xAPIC destination formats",
+};

@@ -1,0 +1,183 @@
+/* host_impl.h - private to models/host/: the host component's parameters, VMs, vCPUs and interrupts
+ *
+ * host.c      parameters, life cycle, stats, host_find
+ * vcpu.c      vCPU states and time line: waking, halting, guest handlers, EOI
+ * vm_exit.c   exit and host CPU accounting (host_vm_exit, host_cpu_work)
+ * host_msix.c the hypervisor programming MSI-X tables and IRTEs (host_register_msix)
+ * host_irq.c  the MSI path from the root complex through interrupt remapping
+ * host_posted.c posted delivery: descriptor post, notification, wakeup, PIR processing
+ */
+#ifndef IOVSIM_HOST_IMPL_H
+#define IOVSIM_HOST_IMPL_H
+
+#include "models/host/host.h"
+#include "models/iommu/intremap.h"
+#include "models/iommu/posted_irq.h"
+#include "models/pcie/root_complex.h"
+
+enum host_vcpu_state { VCPU_RUNNING, VCPU_HALTED, VCPU_PREEMPTED };
+enum host_delivery { HOST_EMULATED, HOST_POSTED };
+
+/* Latency paths: interrupts.latency_ns.<name>. */
+enum host_irq_path {
+	PATH_EMULATED, PATH_EMULATED_WAKEUP, PATH_POSTED, PATH_POSTED_WAKEUP, PATH_INJECTED,
+	PATH_HOST, PATH__COUNT
+};
+
+/* Vectors the hypervisor uses (Linux's POSTED_INTR_VECTOR / _WAKEUP_VECTOR). */
+#define HOST_PI_NOTIFY_VECTOR 0xf2
+#define HOST_PI_WAKEUP_VECTOR 0xf1
+#define HOST_FIRST_VECTOR 0x30          /* first vector handed to devices (host and guest) */
+#define HOST_LAST_VECTOR 0xef
+
+/* Per-VM CPU configuration (host-wide defaults, 'guests:' entries override). */
+struct host_guest_cfg {
+	uint64_t vcpus;
+	int state;                      /* enum host_vcpu_state: initial state */
+	int delivery;                   /* enum host_delivery */
+	int eoi_virt;
+	int idle_halt;                  /* an initially halted vCPU halts again when idle */
+	sim_time_t resume_at;           /* an initially preempted vCPU runs from then */
+};
+
+struct host_params {
+	const char *rc;
+	struct sim_clock clock;
+	struct host_guest_cfg def;
+	const struct cfg_node *guests;
+	uint64_t cost[HOST_EXIT__COUNT];
+	uint64_t wakeup_cycles, isr_cycles, pi_delivery_cycles;
+	int remapping;
+	struct ir_params ir;
+	sim_time_t iec_latency, ir_read_latency;
+};
+
+struct host;
+struct host_vm;
+struct host_irq;
+
+struct host_vcpu {
+	struct host *h;
+	struct host_vm *vm;
+	unsigned idx, apic;             /* index in its VM; APIC ID of its pCPU (pinned) */
+	enum host_vcpu_state state;
+	bool idle;                      /* halts again once it has nothing to do */
+	sim_time_t busy_until;          /* end of the work reserved on its time line */
+	sim_time_t resume_at;
+	unsigned inflight;              /* interrupts on their way to / in its handler */
+	uint64_t pda;                   /* posted-interrupt descriptor (posted VMs) */
+	unsigned next_gvec;
+	uint32_t gvec_virq[256];        /* guest vector -> virq index + 1 */
+	struct host_irq *pi_head, *pi_tail;   /* posted, waiting for PIR processing */
+};
+
+struct host_vm {
+	const char *name;
+	int index;
+	struct host_guest_cfg cfg;
+	unsigned nvcpus;
+	struct host_vcpu *vcpus;
+	uint64_t *st_exits, *st_exit_cycles, *st_cpu_cycles, *st_delivered;
+	double *st_exits_per_s;
+};
+
+/* One programmed MSI-X entry. */
+struct host_virq {
+	const struct pcie_fn *fn;
+	unsigned index;
+	const struct host_irq_ops *ops;
+	void *ctx;
+	struct host_vcpu *vcpu;         /* NULL: a host-owned function */
+	uint8_t gvec;
+};
+
+/* One interrupt in flight, from the root complex (or an injection) to its
+ * guest handler and EOI. Pooled: never allocated per interrupt once warm. */
+struct host_irq {
+	struct host *h;
+	struct host_irq *next;
+	uint16_t rid, handle;
+	uint64_t addr;
+	uint32_t data;
+	bool pid_step;                  /* the memory read in flight is the descriptor's */
+	bool iec_miss;                  /* the IRTE came from memory: fill the IEC */
+	bool eoi_exit;                  /* its EOI exits (emulated, no EOI virtualization) */
+	enum host_irq_path path;
+	sim_time_t t_rc;
+	struct irte irte;
+	struct host_vcpu *vcpu;
+	uint8_t gvec;
+	const struct pcie_fn *fn;
+	unsigned index;
+	const struct host_irq_ops *ops;
+	void *ctx;
+};
+
+struct host {
+	struct component c;
+	struct host_params p;
+	bool ready;                     /* VMs and vCPUs built (host_ready) */
+	struct component *rc;
+	struct ir_unit *ir;             /* NULL without remapping */
+	size_t nvms;
+	struct host_vm *vms;
+	unsigned napics;                /* 1 + all vCPUs: APIC 0 is the host's own CPU */
+	struct host_vcpu **by_apic;     /* [apic] (NULL for 0) */
+	uint32_t *hvec_virq;            /* [apic * 256 + vector] -> virq index + 1 */
+	unsigned *hvec_next;            /* [apic] next free host vector */
+	uint64_t pd_base;               /* descriptor of vCPU with APIC a at pd_base + 64 (a-1) */
+	size_t nvirqs, virqs_cap;
+	struct host_virq *virqs;
+	struct host_irq *free;
+	struct host_irq **chunks;
+	size_t nchunks;
+
+	uint64_t *st_received, *st_delivered, *st_wakeups, *st_blocked, *st_spurious, *st_host;
+	uint64_t *st_merged, *st_notifications, *st_coalesced, *st_suppressed;
+	uint64_t *st_exits, *st_by_reason[HOST_EXIT__COUNT], *st_exit_cycles;
+	uint64_t *st_cpu_cycles, *st_work_cycles, *st_wakeup_cycles;
+	double *st_exits_per_s, *st_exits_per_irq, *st_irqs_per_s;
+	struct hist *st_latency[PATH__COUNT], *st_remap_ns;
+};
+
+extern const char *const host_exit_reason_names[HOST_EXIT__COUNT];
+
+/* host.c: build VMs, vCPUs and per-VM stats once (from elaborate or the first
+ * host_register_msix, whichever comes first). */
+int host_ready(struct host *h, struct iov_err *e);
+struct host_irq *host_irq_get(struct host *h);          /* NULL: out of memory (run stopped) */
+void host_irq_put(struct host *h, struct host_irq *r);
+static inline sim_time_t host_cycles(const struct host *h, uint64_t n)
+{
+	return sim_clock_cycles(&h->c.clock, n);
+}
+
+/* vm_exit.c */
+void host_exit_account(struct host *h, struct host_vm *vm, enum host_exit_reason r,
+		       uint64_t cycles);
+void host_cpu_account(struct host *h, struct host_vm *vm, uint64_t cycles);
+
+/* vcpu.c */
+int vcpu_build(struct host *h, struct host_vm *vm, unsigned idx, unsigned apic,
+	       struct iov_err *e);
+void vcpu_start(struct host_vcpu *v);
+/* Emulated delivery of r to r->vcpu (exits, injection, handler, EOI). */
+void vcpu_deliver_emulated(struct host_vcpu *v, struct host_irq *r);
+/* Run r's guest handler on v from time t on (then EOI); r is done after it. */
+void vcpu_run_handler(struct host_vcpu *v, struct host_irq *r, sim_time_t t, bool eoi_exit);
+/* Wake halted v from time t (a host wakeup, not a guest exit): returns when
+ * it is back in guest mode. */
+sim_time_t vcpu_wake(struct host_vcpu *v, sim_time_t t);
+/* v has reserved work up to busy_until: look again then whether it idles. */
+void vcpu_idle_check(struct host_vcpu *v);
+
+/* host_posted.c */
+void host_post(struct host *h, struct host_irq *r);
+/* The PIR is synced into v now (notification taken, or VM entry). */
+void host_pi_process(struct host_vcpu *v);
+int host_pi_control(struct host_vcpu *v);
+
+/* host_irq.c */
+extern const struct rc_irq_ops host_rc_irq_ops;
+
+#endif
