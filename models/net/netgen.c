@@ -33,7 +33,7 @@ const struct param_desc netgen_param_desc[] = {
 	  "rr: response bytes (0: as size)" },
 	{ "count", PARAM_U64, NG(count), "1000", 1, 1e12, NULL,
 	  "packets (stream) or transactions (rr)" },
-	{ "rate", PARAM_BANDWIDTH, NG(rate), "0", 0, 1e13, NULL,
+	{ "rate", PARAM_BANDWIDTH, NG(rate), "0B/s", 0, 1e13, NULL,
 	  "stream: packet bytes per second (10Gb/s); 0 = as fast as possible" },
 	{ "start", PARAM_TIME, NG(start), "0ps", 0, 0, NULL, "time of the first packet" },
 	{ "flows", PARAM_U64, NG(flows), "0", 0, 65536, NULL,

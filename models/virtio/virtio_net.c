@@ -52,9 +52,9 @@ static const struct param_desc vnet_param_desc[] = {
 	  "the host's network port rate, as the NIC's line_rate (10 GbE)" },
 	{ "wire_overhead", PARAM_SIZE, VP(wire_overhead), "20", 0, 1024, NULL,
 	  "bytes per frame on the wire beyond the packet: Ethernet preamble + SFD 8, IFG 12" },
-	{ "kick_cycles", PARAM_U64, VP(kick_cycles), "1200", 0, 1e9, NULL,
-	  "host cycles handling a kick exit beyond the platform's exit + entry: an exit handled "
-	  "in the kernel 2,565 minus a null hypercall ~1,400 (Dall et al., FACTS.md)" },
+	{ "kick_cycles", PARAM_U64, VP(kick_cycles), "0", 0, 1e9, NULL,
+	  "host cycles of a kick exit beyond the host's cycles_io_kick (2,565: an exit handled "
+	  "in the kernel, Dall et al.; FACTS.md)" },
 	{ "tx_cycles_per_packet", PARAM_U64, VP(tx_cycles_per_packet), "2500", 0, 1e9, NULL,
 	  "back-end host cycles per TX packet besides the copy (assumption: ~1 Mpps per core)" },
 	{ "tx_cycles_per_byte", PARAM_DOUBLE, VP(tx_cycles_per_byte), "0.35", 0, 1e6, NULL,
@@ -239,10 +239,11 @@ static int vnet_register_stats(struct vnet *v, struct iov_err *e)
 	    !VV(exits_per_packet, "exits_per_packet", "", "kick exits per packet (TX + RX)") ||
 	    !VV(kicks_per_packet, "kicks_per_packet", "", "kicks per TX packet") ||
 	    !VC(interrupts, "interrupts", "", "interrupts injected into the guest (emulated path)") ||
+	    !VC(tx_interrupts, "tx_interrupts", "", "of which TX (the driver waited for ring room)") ||
 	    !VC(irqs_suppressed, "irqs_suppressed", "", "used buffers that raised no interrupt "
 		"(event index / NO_INTERRUPT)") ||
 	    !VC(irqs_coalesced, "irqs_coalesced", "", "interrupts folded into one already pending") ||
-	    !VV(pkts_per_irq, "pkts_per_irq", "", "RX packets per interrupt") ||
+	    !VV(pkts_per_irq, "pkts_per_irq", "", "RX packets per RX interrupt") ||
 	    !VC(tx_ring_full, "tx_ring_full", "", "sends refused: the TX ring was full") ||
 	    !VC(rx_no_buffer, "rx_no_buffer", "", "times the back end ran out of guest RX buffers") ||
 	    !VC(polls, "polls", "", "notifier: polls of the idle host thread") ||
@@ -349,7 +350,8 @@ static void vnet_finish(struct component *c)
 	*x->host_cycles_per_byte = vnet_ratio((double)*x->host_cycles, bytes);
 	*x->exits_per_packet = vnet_ratio((double)*x->exits, pkts);
 	*x->kicks_per_packet = vnet_ratio((double)*x->kicks, (double)*x->tx_packets);
-	*x->pkts_per_irq = vnet_ratio((double)*x->rx_packets, (double)*x->interrupts);
+	*x->pkts_per_irq = vnet_ratio((double)*x->rx_packets,
+				      (double)(*x->interrupts - *x->tx_interrupts));
 	*x->backend_busy = vnet_ratio((double)v->be_busy_time, (double)now);
 }
 

@@ -33,4 +33,8 @@ void *vnet_host_default(struct sim *s, const char *name, const struct vnet_host_
  * parameter is then not looked up). */
 void virtio_net_use_host(struct component *c, const struct vnet_host_ops *ops, void *host);
 
+/* Host cycles of the back end's copy of a packet of len bytes:
+ * per_packet + per_byte x len, rounded up to a whole cycle. */
+uint64_t vnet_copy_cycles(uint64_t per_packet, double per_byte, uint32_t len);
+
 #endif

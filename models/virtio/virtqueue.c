@@ -90,6 +90,15 @@ bool vq_driver_enable_cb(struct virtqueue *vq)
 	return vq->used_seen != vq->used_idx;
 }
 
+bool vq_driver_enable_cb_delayed(struct virtqueue *vq)
+{
+	if (vq->mode != VQ_SUPPRESS_EVENT_IDX)
+		return vq_driver_enable_cb(vq);
+	uint16_t pending = (uint16_t)(vq->avail_idx - vq->used_seen);
+	vq->used_event = (uint16_t)(vq->used_seen + pending * 3 / 4);
+	return (uint16_t)(vq->used_idx - vq->used_seen) > (uint16_t)(pending * 3 / 4);
+}
+
 bool vq_device_pop(struct virtqueue *vq, struct vq_buf *out)
 {
 	if (vq->last_avail == vq->avail_idx)

@@ -92,6 +92,12 @@ void vq_driver_disable_cb(struct virtqueue *vq);
  * must poll again: the race virtqueue_enable_cb closes). */
 bool vq_driver_enable_cb(struct virtqueue *vq);
 
+/* As enable_cb, but with the event index the interrupt comes only once 3/4
+ * of the buffers in flight are used (virtqueue_enable_cb_delayed: a full TX
+ * ring asks to be woken when it is mostly free, not at the first buffer).
+ * Returns true when that many are already used. */
+bool vq_driver_enable_cb_delayed(struct virtqueue *vq);
+
 /* ---- device (host back end) side ---- */
 
 /* Take the next available buffer; false when none. */

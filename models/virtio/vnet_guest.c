@@ -7,7 +7,8 @@
  *    (host_vm_exit, kick_cycles of handling): the vCPU is out of the guest for
  *    its duration and sends nothing meanwhile. TX interrupts stay disabled
  *    unless the ring is full: then the driver stops the queue, enables them
- *    and resumes in the TX handler.
+ *    (virtqueue_enable_cb_delayed: with the event index, for when 3/4 of the
+ *    ring is used) and resumes in the TX handler.
  *  - RX: the handler (NAPI) disables RX interrupts, takes every used buffer
  *    (a received packet: its latency from the wire's last bit to the
  *    handler's start is recorded, as for the NIC), spends drv_irq_cycles +
@@ -45,6 +46,8 @@ void vnet_signal(struct vnet *v, bool rx)
 	}
 	v->irq_in_flight[vec] = true;
 	(*v->st.interrupts)++;
+	if (!rx)
+		(*v->st.tx_interrupts)++;
 	v->hops->inject_virq(v->host, v->vm, (unsigned)v->p.vcpu, &v->fn, vec, &vnet_irq_ops, v);
 }
 
@@ -114,7 +117,7 @@ enum vnet_send vnet_drv_send(struct vnet *v, struct vnet_pkt *p)
 	while (!vq_driver_add(&v->txq, &(struct vq_buf){ .len = p->len, .t = now })) {
 		/* Full: stop the queue and ask for a TX interrupt, unless buffers
 		 * were used meanwhile (virtqueue_enable_cb's race). */
-		if (!vq_driver_enable_cb(&v->txq)) {
+		if (!vq_driver_enable_cb_delayed(&v->txq)) {
 			(*v->st.tx_ring_full)++;
 			v->tx_stopped = true;
 			return VNET_FULL;

@@ -73,7 +73,7 @@ void vnet_pkt_free(struct vnet *v, struct vnet_pkt *p);
 
 struct vnet_stats {
 	uint64_t *tx_packets, *tx_bytes, *rx_packets, *rx_bytes, *rx_drops;
-	uint64_t *kicks, *kicks_suppressed, *exits, *interrupts, *irqs_suppressed;
+	uint64_t *kicks, *kicks_suppressed, *exits, *interrupts, *tx_interrupts, *irqs_suppressed;
 	uint64_t *irqs_coalesced, *tx_ring_full, *rx_no_buffer, *polls, *host_cycles;
 	uint64_t *tx_host_cycles, *rx_host_cycles, *notify_cycles;
 	double *tx_gbps, *rx_gbps, *host_cycles_per_packet, *host_cycles_per_byte;
@@ -151,8 +151,6 @@ void vnet_wire_recv(struct vnet *v, struct vnet_pkt *p, sim_time_t at);
 sim_time_t vnet_wire_time(const struct vnet *v, uint32_t len);
 /* Notifier mode: charge the polls of the idle time up to 'now'. */
 void vnet_be_charge_polls(struct vnet *v, sim_time_t now);
-/* Host cycles of copying a packet of len bytes (per packet + per byte). */
-uint64_t vnet_copy_cycles(uint64_t per_packet, double per_byte, uint32_t len);
 
 /* ---- guest driver (vnet_guest.c) ---- */
 
