@@ -15,6 +15,7 @@ extern const struct model model_pcie_link;
 extern const struct model model_pcie_mfd;
 extern const struct model model_pcie_root_complex;
 extern const struct model model_pcie_switch;
+extern const struct model model_sriov_nic;
 extern const struct model model_virtio_net;
 
 static const struct model *const model_table[] = {
@@ -27,6 +28,7 @@ static const struct model *const model_table[] = {
 	&model_pcie_mfd,
 	&model_pcie_root_complex,
 	&model_pcie_switch,
+	&model_sriov_nic,
 	&model_virtio_net,
 };
 

@@ -41,6 +41,23 @@ static bool iso_component_exists(const struct sim *s, const char *name)
 	return false;
 }
 
+/* A component's name, or an SR-IOV VF's "<component>.vf<n>" (n >= 1; VFs
+ * appear at enumeration, which checks that VF n exists: models/pcie/sriov.h). */
+static bool iso_device_name_ok(const struct sim *s, const char *name)
+{
+	if (iso_component_exists(s, name))
+		return true;
+	const char *dot = strrchr(name, '.');
+	if (!dot || strncmp(dot, ".vf", 3) || dot[3] < '1' || dot[3] > '9' ||
+	    strspn(dot + 3, "0123456789") != strlen(dot + 3))
+		return false;
+	for (size_t i = 0; i < s->ncomps; i++)
+		if (strlen(s->comps[i]->name) == (size_t)(dot - name) &&
+		    !strncmp(s->comps[i]->name, name, (size_t)(dot - name)))
+			return true;
+	return false;
+}
+
 static int iso_load_vm(struct sim *s, struct sim_vm *vm, const struct cfg_node *n,
 		       struct iov_err *e)
 {
@@ -85,9 +102,9 @@ static int iso_load_vm(struct sim *s, struct sim_vm *vm, const struct cfg_node *
 			return iov_err_set(e, IOV_INTERNAL, "out of memory");
 		for (size_t i = 0; i < dev->n; i++) {
 			const struct cfg_node *d = dev->items[i];
-			if (d->kind != CFG_SCALAR || !iso_component_exists(s, d->str))
+			if (d->kind != CFG_SCALAR || !iso_device_name_ok(s, d->str))
 				return cfg_err(e, d, "VM '%s' is given '%s', which is not a component "
-					       "of the scenario", vm->name,
+					       "of the scenario (nor a VF name <component>.vf<n>)", vm->name,
 					       d->kind == CFG_SCALAR ? d->str : "?");
 			if (iso_vm_of(s, d->str) >= 0)
 				return cfg_err(e, d, "'%s' is already assigned to VM '%s'", d->str,

@@ -19,7 +19,7 @@ enum trace_op {
 	TRACE_OP_READ = 0,      /* DMA read (memory read request) */
 	TRACE_OP_WRITE,         /* DMA write (posted memory write) */
 	TRACE_OP_MSI,           /* MSI/MSI-X: a 4-byte write of 'data' to 'addr' */
-	TRACE_OP_PKT_TX,        /* reserved: packet records that the NIC model expands */
+	TRACE_OP_PKT_TX,        /* packet records that the NIC model (sriov_nic) expands */
 	TRACE_OP_PKT_RX,
 	TRACE_OP__COUNT
 };
@@ -32,6 +32,7 @@ enum {
 	TRACE_F_SYNC = 1u << 3, /* [sync] issue only after all earlier reads of this source completed */
 	TRACE_F_TRANSLATED = 1u << 4, /* [at] address already translated (AT=10b) */
 	TRACE_F_PASID = 1u << 5,/* [pasid=N] carries a PASID (value in rec.pasid) */
+	TRACE_F_FLOW = 1u << 6, /* [flow=N] packet records: flow id N in rec.data */
 };
 
 /* Record time meaning "as soon as the source can issue it" (closed loop). */
@@ -44,7 +45,8 @@ struct trace_rec {
 	uint64_t addr;
 	uint32_t len;           /* bytes, >= 1 (MSI: 4) */
 	uint32_t flags;         /* TRACE_F_* */
-	uint32_t data;          /* MSI: message data; otherwise 0 */
+	uint32_t data;          /* MSI: message data; packet records with TRACE_F_FLOW:
+				 * the flow id; otherwise 0 */
 	uint32_t pasid;         /* with TRACE_F_PASID */
 };
 
@@ -56,7 +58,7 @@ struct trace_source {
 };
 
 const char *trace_op_name(enum trace_op op);       /* "rd", "wr", "msi", "pkt_tx", "pkt_rx" */
-/* Text name of one TRACE_F_* bit ("ro", "ns", "ido", "sync", "at", "pasid"); NULL if
+/* Text name of one TRACE_F_* bit ("ro", "ns", "ido", "sync", "at", "pasid", "flow"); NULL if
  * flag is not exactly one known bit. */
 const char *trace_flag_name(uint32_t flag);
 

@@ -152,7 +152,7 @@ static int bin_len(struct trace_file *f, struct trace_rec *r, struct iov_err *e)
 	return 0;
 }
 
-/* Flags, then the PASID and MSI data when the flags and op say they are there. */
+/* Flags, then the PASID, the flow and the MSI data when the flags and op say they are there. */
 static int bin_extras(struct trace_file *f, unsigned ctl, struct trace_rec *r, struct iov_err *e)
 {
 	uint64_t v;
@@ -171,6 +171,17 @@ static int bin_extras(struct trace_file *f, unsigned ctl, struct trace_rec *r, s
 			return bin_err(f, e, "PASID %llu is out of range; a PASID has 20 bits",
 				       (unsigned long long)v);
 		r->pasid = (uint32_t)v;
+	}
+	if (r->flags & TRACE_F_FLOW) {
+		if (r->op != TRACE_OP_PKT_TX && r->op != TRACE_OP_PKT_RX)
+			return bin_err(f, e, "flow flag on a %s record; flows are for packet "
+				       "records", trace_op_name(r->op));
+		if (bin_varint(f, "flow", &v, e))
+			return -1;
+		if (v > UINT32_MAX)
+			return bin_err(f, e, "flow %llu is out of range; it has 32 bits",
+				       (unsigned long long)v);
+		r->data = (uint32_t)v;
 	}
 	if (r->op == TRACE_OP_MSI) {
 		if (bin_varint(f, "msi data", &v, e))
@@ -318,7 +329,7 @@ int trace_binary_put_rec(struct trace_writer *w, const struct trace_rec *r, stru
 		p += bin_put_varint(p, r->flags);
 	if (r->flags & TRACE_F_PASID)
 		p += bin_put_varint(p, r->pasid);
-	if (r->op == TRACE_OP_MSI)
+	if (r->op == TRACE_OP_MSI || (r->flags & TRACE_F_FLOW))
 		p += bin_put_varint(p, r->data);
 	w->n += (size_t)(p - start);
 	return 0;

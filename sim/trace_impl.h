@@ -39,7 +39,7 @@ enum {
 #define TRACE_BC_RESERVED 0xe0u
 
 #define TRACE_F_ALL (TRACE_F_RO | TRACE_F_NS | TRACE_F_IDO | TRACE_F_SYNC | \
-		     TRACE_F_TRANSLATED | TRACE_F_PASID)
+		     TRACE_F_TRANSLATED | TRACE_F_PASID | TRACE_F_FLOW)
 
 /*
  * Sources of one stream or writer: the array a trace_stream exposes plus an

@@ -30,6 +30,7 @@ const char *trace_flag_name(uint32_t flag)
 	case TRACE_F_SYNC: return "sync";
 	case TRACE_F_TRANSLATED: return "at";
 	case TRACE_F_PASID: return "pasid";
+	case TRACE_F_FLOW: return "flow";
 	default: return NULL;
 	}
 }
@@ -528,8 +529,11 @@ static const char *trace_rec_invalid(const struct trace_writer *w, const struct 
 		return "length 0; a record moves at least 1 byte";
 	if (r->op == TRACE_OP_MSI && r->len != 4)
 		return "an msi is a 4-byte write; its length must be 4";
-	if (r->op != TRACE_OP_MSI && r->data)
-		return "data is only for msi records";
+	bool pkt = r->op == TRACE_OP_PKT_TX || r->op == TRACE_OP_PKT_RX;
+	if ((r->flags & TRACE_F_FLOW) && !pkt)
+		return "a flow is only for packet records";
+	if (r->op != TRACE_OP_MSI && !(r->flags & TRACE_F_FLOW) && r->data)
+		return "data is only for msi records (and the flow of packet records)";
 	if (r->flags & ~TRACE_F_ALL)
 		return "unknown flag bits";
 	if ((r->flags & TRACE_F_PASID) ? r->pasid >= TRACE_PASID_LIMIT : r->pasid != 0)

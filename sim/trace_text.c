@@ -13,6 +13,7 @@
 #include "units.h"
 
 #define TEXT_QUOTE 64   /* longest quoted field in a message */
+#define TEXT_FLAGS "ro, ns, ido, sync, at, pasid=N, data=N (msi only), flow=N (packets only)"
 
 struct text_tok {
 	char *s;        /* NUL-terminated in place */
@@ -261,17 +262,29 @@ static int text_valued_flag(struct trace_file *f, const struct text_tok *t, char
 	uint64_t v;
 	*eq = '\0';
 	const char *val = eq + 1;
-	bool pasid = !strcmp(t->s, "pasid");
-	if (!pasid && strcmp(t->s, "data")) {
+	bool pasid = !strcmp(t->s, "pasid"), flow = !strcmp(t->s, "flow");
+	if (!pasid && !flow && strcmp(t->s, "data")) {
 		*eq = '=';
-		return text_err(f, e, t->col, "unknown flag '%.*s'; allowed: ro, ns, ido, sync, at, "
-				"pasid=N, data=N (msi only)", TEXT_QUOTE, t->s);
+		return text_err(f, e, t->col, "unknown flag '%.*s'; allowed: " TEXT_FLAGS,
+				TEXT_QUOTE, t->s);
 	}
 	if (pasid ? (r->flags & TRACE_F_PASID) != 0 : *have_data)
 		return text_err(f, e, t->col, "flag '%s' given twice", t->s);
 	if (text_u64(val, &v))
 		return text_err(f, e, t->col, "bad %s value '%.*s'; use decimal or 0x hex",
 				t->s, TEXT_QUOTE, val);
+	if (flow) {
+		if (r->op != TRACE_OP_PKT_TX && r->op != TRACE_OP_PKT_RX)
+			return text_err(f, e, t->col, "flow= is only for packet records (pkt_tx, "
+					"pkt_rx)");
+		if (v > UINT32_MAX)
+			return text_err(f, e, t->col, "flow %s is out of range; it has 32 bits "
+					"(at most 0xffffffff)", val);
+		r->flags |= TRACE_F_FLOW;
+		r->data = (uint32_t)v;
+		*have_data = true;
+		return 0;
+	}
 	if (pasid) {
 		if (v >= TRACE_PASID_LIMIT)
 			return text_err(f, e, t->col, "PASID %s is out of range; a PASID has 20 bits "
@@ -305,10 +318,9 @@ static int text_flag(struct trace_file *f, const struct text_tok *t, struct trac
 		r->flags |= bit;
 		return 0;
 	}
-	if (!strcmp(t->s, "pasid") || !strcmp(t->s, "data"))
+	if (!strcmp(t->s, "pasid") || !strcmp(t->s, "data") || !strcmp(t->s, "flow"))
 		return text_err(f, e, t->col, "flag '%s' needs a value: %s=N", t->s, t->s);
-	return text_err(f, e, t->col, "unknown flag '%.*s'; allowed: ro, ns, ido, sync, at, pasid=N, "
-			"data=N (msi only)", TEXT_QUOTE, t->s);
+	return text_err(f, e, t->col, "unknown flag '%.*s'; allowed: " TEXT_FLAGS, TEXT_QUOTE, t->s);
 }
 
 /* ---- lines ---------------------------------------------------------------- */
@@ -421,6 +433,8 @@ int trace_text_put_rec(struct trace_writer *w, const struct trace_rec *r, struct
 		n += snprintf(out + n, (size_t)(TEXT_MAX_OUT - n), " pasid=%u", r->pasid);
 	if (r->op == TRACE_OP_MSI && r->data)
 		n += snprintf(out + n, (size_t)(TEXT_MAX_OUT - n), " data=0x%x", r->data);
+	if (r->flags & TRACE_F_FLOW)
+		n += snprintf(out + n, (size_t)(TEXT_MAX_OUT - n), " flow=%u", r->data);
 	out[n++] = '\n';
 	w->n += (size_t)n;
 	return 0;

@@ -52,7 +52,10 @@ struct dma_source {
 	uint32_t nfree_txn;
 	uint32_t tags_used;             /* read and Translation Requests in flight (tags) */
 	uint32_t *src_flow;             /* trace source index -> flow index */
+	struct pcie_fn **src_fn;        /* trace source index -> issuing function (PF or a
+					 * VF "<name>.vf<n>"), NULL = not resolved yet */
 	uint32_t src_flow_cap;
+	struct pcie_fn *cur_fn;         /* function issuing cur */
 
 	struct tlp *blocked;            /* refused by the peer, resent on retry */
 	bool issue_pending;             /* an issue event is scheduled */

@@ -127,13 +127,27 @@ static int dma_flow_of(struct dma_source *d, uint32_t src, uint32_t *flow)
 		while (cap <= src)
 			cap *= 2;
 		uint32_t *nm = realloc(d->src_flow, cap * sizeof(*nm));
-		if (!nm)
+		if (nm)
+			d->src_flow = nm;
+		struct pcie_fn **nf = nm ? realloc(d->src_fn, cap * sizeof(*nf)) : NULL;
+		if (!nf)
 			return iov_err_set(s->err, IOV_INTERNAL, "out of memory");
-		for (uint32_t i = d->src_flow_cap; i < cap; i++)
+		d->src_fn = nf;
+		for (uint32_t i = d->src_flow_cap; i < cap; i++) {
 			nm[i] = UINT32_MAX;
-		d->src_flow = nm;
+			nf[i] = NULL;
+		}
 		d->src_flow_cap = cap;
 	}
+	if (!d->src_fn[src]) {
+		/* "<component>.vfN" issues as that VF (sriov:), anything else as the PF */
+		const char *name = d->ts->sources[src].name;
+		if (!(d->src_fn[src] = pcie_ep_fn_named(&d->ep, name)))
+			return iov_err_set(s->err, IOV_BAD_INPUT, "%s: trace source '%s': %s has %u "
+					   "VFs enabled (VF numbers are 1-based)", d->ts->name, name,
+					   d->c.name, sriov_num_vfs(d->ep.sriov));
+	}
+	d->cur_fn = d->src_fn[src];
 	if (d->src_flow[src] == UINT32_MAX) {
 		struct sim_flow *f = sim_flow_get(s, d->ts->sources[src].name, s->err);
 		if (!f)
@@ -202,7 +216,7 @@ static struct tlp *dma_make_tlp(struct dma_source *d, uint32_t flow, uint32_t le
 	const struct trace_source *src = &d->ts->sources[d->cur.src];
 	/* A trace that names a BDF uses it (and may spoof one: ACS SV catches
 	 * that); else the function's own routing ID from enumeration. */
-	t->rid = src->is_bdf ? src->rid : pcie_ep_rid(&d->ep);
+	t->rid = src->is_bdf ? src->rid : d->cur_fn->rid;
 	t->flow = flow;
 	t->addr = d->cur.addr + d->cur_off;
 	t->addr64 = t->addr > 0xffffffffull;
@@ -315,7 +329,7 @@ static void dma_issue_event(void *arg)
 		sim_abort(s);
 		return;
 	}
-	if (d->cur_off == 0 && !pcie_ep_may_dma(&d->ep, flow)) {
+	if (d->cur_off == 0 && !pcie_ep_fn_may_dma(&d->ep, d->cur_fn, flow)) {
 		d->have_cur = false;            /* Bus Master Enable clear: never leaves */
 		dma_schedule_issue(d, now);
 		return;
@@ -514,6 +528,7 @@ static void dma_destroy(struct component *c)
 	free(d->txns);
 	free(d->free_txn);
 	free(d->src_flow);
+	free(d->src_fn);
 	free(d);
 }
 

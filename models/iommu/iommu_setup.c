@@ -207,6 +207,9 @@ static int iommu_fault_counter(struct iommu *m, const struct pcie_fn *f, struct 
 {
 	char path[192];
 	snprintf(path, sizeof(path), "iommu.faults.by_device.%s", f->name);
+	for (char *q = path + strlen("iommu.faults.by_device."); *q; q++)
+		if (*q == '.')
+			*q = '_';       /* a VF "nic0.vf3" next to its PF "nic0": nic0_vf3 */
 	uint64_t *c = stats_counter(m->c.sim->stats, path, "", "faults of requests from this "
 				    "function", e);
 	if (!c)

@@ -66,11 +66,29 @@ bool pcie_ep_retry(struct pcie_ep *ep)
 	return ep_send(ep);
 }
 
-static bool ep_holds(const struct pcie_ep *ep, uint64_t addr)
+/* The function (PF or one of its VFs) whose BAR holds addr, or NULL. */
+static const struct pcie_fn *ep_holder(struct pcie_ep *ep, uint64_t addr)
 {
 	for (unsigned k = 0; k < ep->fn.nbars; k++)
 		if (addr >= ep->fn.bars[k].addr && addr - ep->fn.bars[k].addr < ep->fn.bars[k].size)
-			return true;
+			return &ep->fn;
+	return sriov_vf(ep->sriov, sriov_vf_at(ep->sriov, addr));
+}
+
+struct pcie_fn *pcie_ep_fn_named(struct pcie_ep *ep, const char *name)
+{
+	size_t l = strlen(ep->c->name);
+	if (ep->sriov && !strncmp(name, ep->c->name, l) && !strncmp(name + l, ".vf", 3))
+		return sriov_fn_by_name(ep->sriov, name);
+	return &ep->fn;
+}
+
+bool pcie_ep_fn_may_dma(struct pcie_ep *ep, const struct pcie_fn *f, uint32_t flow)
+{
+	if (f->bme)
+		return true;
+	(*ep->st_bme_blocked)++;
+	iso_blocked_flow(ep->c->sim, flow);
 	return false;
 }
 
@@ -110,7 +128,8 @@ void pcie_ep_request(struct pcie_ep *ep, struct tlp *t)
 		ep_message(ep, t);
 		return;
 	}
-	if (!ep_holds(ep, t->addr)) {
+	const struct pcie_fn *to = ep_holder(ep, t->addr);
+	if (!to) {
 		(*ep->st_misrouted)++;
 		if (t->type != TLP_MRD) {
 			tlp_free(s->tlps, t);
@@ -121,7 +140,7 @@ void pcie_ep_request(struct pcie_ep *ep, struct tlp *t)
 		t->byte_count = t->len;
 		t->len = 0;
 	} else {
-		iso_reached_peer(s, t, ep->fn.vm);
+		iso_reached_peer(s, t, to->vm);
 		if (t->type != TLP_MRD) {
 			(*ep->st_bar_writes)++;
 			sim_dma_write_landed(s, t->flow, now);
@@ -141,11 +160,7 @@ void pcie_ep_request(struct pcie_ep *ep, struct tlp *t)
 
 bool pcie_ep_may_dma(struct pcie_ep *ep, uint32_t flow)
 {
-	if (ep->fn.bme)
-		return true;
-	(*ep->st_bme_blocked)++;
-	iso_blocked_flow(ep->c->sim, flow);
-	return false;
+	return pcie_ep_fn_may_dma(ep, &ep->fn, flow);
 }
 
 static int ep_caps(struct pcie_ep *ep, const struct cfg_node *n, struct iov_err *e)
@@ -188,6 +203,8 @@ int pcie_ep_init(struct pcie_ep *ep, struct component *c, struct port *up,
 		return -1;
 	if (atc_enabled(&ep->atc))
 		ep->fn.caps |= PCIE_CAP_ATS;
+	if (sriov_create(&ep->sriov, &ep->fn, c, p->sriov, e))
+		return -1;
 	ep->node = (struct pcie_node){ .kind = PCIE_NODE_ENDPOINT, .c = c, .up = up,
 				       .self = &ep->fn, .loc = node ? node->loc : (struct cfg_loc){ 0 } };
 	if (pcie_bus_pin(p->bus, &ep->node.pinned_bus, e))
@@ -221,4 +238,6 @@ void pcie_ep_free(struct pcie_ep *ep)
 	while ((t = tlp_fifo_pop(&ep->msgs)))
 		tlp_free(ep->c->sim->tlps, t);
 	atc_free(&ep->atc);
+	sriov_destroy(ep->sriov);
+	ep->sriov = NULL;
 }

@@ -20,9 +20,10 @@
 #include "atc.h"
 #include "pcie_topo.h"
 #include "sim.h"
+#include "sriov.h"
 
 struct pcie_ep_params {
-	const struct cfg_node *bars, *bus, *acs, *caps;
+	const struct cfg_node *bars, *bus, *acs, *caps, *sriov;
 	int bme;
 	sim_time_t bar_latency;
 	struct atc_params atc;
@@ -43,6 +44,7 @@ struct pcie_ep_params {
 	  "extra capabilities in the config-space list: [msix, ats] (PCIe always)" },          \
 	{ "bar_latency", PARAM_TIME, offsetof(T, m.bar_latency), "200ns", 0, 1e10, NULL,       \
 	  "time the function takes to answer a read of its BAR (MMIO or peer-to-peer)" },      \
+	SRIOV_PARAM_DESC(T, m.sriov),                                                          \
 	ATC_PARAM_DESC(T, m.atc)
 
 struct pcie_ep {
@@ -57,6 +59,8 @@ struct pcie_ep {
 	sim_time_t ev_at;
 	sim_event_id ev;
 	struct atc atc;                 /* ATS translation cache; disabled without 'ats' */
+	struct sriov_pf *sriov;         /* SR-IOV capability ('sriov:'), NULL without; its VFs
+					 * share this endpoint's port, BAR completer and stats */
 	uint64_t *st_bar_reads, *st_bar_writes, *st_bme_blocked, *st_misrouted;
 };
 
@@ -72,6 +76,15 @@ void pcie_ep_request(struct pcie_ep *ep, struct tlp *t);
 /* The port can take TLPs again: send our completions first. Returns true if
  * the port is still busy with ours (the owner must wait for the next retry). */
 bool pcie_ep_retry(struct pcie_ep *ep);
+
+/* The function a request of trace source / requester 'name' goes out as:
+ * one of this PF's VFs when name is "<component>.vf<n>" (NULL if that VF does
+ * not exist now), else the PF itself. */
+struct pcie_fn *pcie_ep_fn_named(struct pcie_ep *ep, const char *name);
+
+/* DMA gate for a request of function f (the PF or one of its VFs) of flow
+ * 'flow': false when f's Bus Master Enable is clear (counted as blocked). */
+bool pcie_ep_fn_may_dma(struct pcie_ep *ep, const struct pcie_fn *f, uint32_t flow);
 
 /* Routing ID for requests of this function (0 before enumeration). */
 static inline uint16_t pcie_ep_rid(const struct pcie_ep *ep) { return ep->fn.rid; }

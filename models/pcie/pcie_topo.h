@@ -61,6 +61,7 @@ struct pcie_bar {
 
 struct pcie_dev;
 struct msix_table;
+struct sriov_pf;
 
 /* One PCI function: its config-space view. Bridges (root ports, switch
  * ports) are functions too: type-1 headers with bus ranges and a window. */
@@ -79,6 +80,9 @@ struct pcie_fn {
 	int vm;                         /* isolation: index of the VM owning it, -1 = host */
 	struct msix_table *msix;        /* MSI-X table (models/pcie/msix.h), owned by the
 					 * device model; NULL: no MSI-X */
+	struct sriov_pf *sriov;         /* PF: its SR-IOV capability (sriov.h); VF: its PF's;
+					 * NULL: neither */
+	unsigned vf;                    /* VF n (1-based) of sriov's PF; 0: not a VF */
 	/* bridges only */
 	uint8_t sec, sub;               /* secondary and subordinate bus */
 	uint64_t win_base, win_limit;   /* memory window [base, limit); empty if equal */
@@ -156,6 +160,15 @@ struct pcie_node *pcie_node_beyond(struct port *p, struct port **entry);
  * too many buses) gets a located error. */
 int pcie_enumerate(struct pcie_topo *t, struct pcie_node *rc, struct iov_err *e);
 void pcie_topo_free(struct pcie_topo *t);
+
+/* Functions that come and go after enumeration (SR-IOV VFs, sriov.c).
+ * pcie_topo_reserve makes room for 'extra' more functions so that later
+ * adds cannot fail (-1 with e set: out of memory). pcie_topo_add appends f
+ * (-1 if there is no room and growing fails; e may be NULL);
+ * pcie_topo_remove takes f out keeping the others' order (no-op if absent). */
+int pcie_topo_reserve(struct pcie_topo *t, unsigned extra, struct iov_err *e);
+int pcie_topo_add(struct pcie_topo *t, struct pcie_fn *f, struct iov_err *e);
+void pcie_topo_remove(struct pcie_topo *t, struct pcie_fn *f);
 
 /* The topology of a built simulation (NULL when it has no root complex). */
 struct sim;

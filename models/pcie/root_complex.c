@@ -14,7 +14,8 @@
  * MPS, or at the 64 B read completion boundary with rcb_split, and each
  * piece leaves no earlier than its data is ready (t->line_ps, set by the
  * memory). The root complex also owns the enumeration of the hierarchy and
- * sends ATS Invalidate Requests down for the translator (rc_ats_invalidate).
+ * sends ATS Invalidate Requests down for the translator (rc_ats_invalidate)
+ * and the CPU's MMIO writes to device BARs (rc_mmio_write: doorbells).
  *
  * Not modelled: I/O space, config requests on the wire (enumeration is done
  * at build time), the interrupt controller (MSIs are counted, and handed to
@@ -93,6 +94,7 @@ struct root_complex {
 	uint64_t xl_slots, xl_busy;     /* requests the translator may hold at once (0: any) */
 	uint64_t *st_msis, *st_mem_reqs, *st_cpl_pieces, *st_p2p, *st_walk_reads;
 	uint64_t *st_ats_treqs, *st_ats_inv_sent, *st_ats_inv_cpls, *st_translated_blocked;
+	uint64_t *st_mmio_writes;
 };
 
 struct pcie_topo *pcie_rc_topo(struct pcie_node *rc)
@@ -355,6 +357,36 @@ int rc_ats_invalidate(struct component *c, uint16_t rid, uint64_t iova, uint64_t
 	return 0;
 }
 
+int rc_mmio_write(struct component *c, uint64_t addr, uint32_t len, uint32_t data)
+{
+	if (c->model != &model_pcie_root_complex)
+		return -1;
+	struct root_complex *rc = container_of(c, struct root_complex, c);
+	struct sim *s = c->sim;
+	unsigned j = 0;
+	while (j < rc->mem && !pcie_in_window(&rc->rp_fn[j], addr))
+		j++;
+	if (j == rc->mem)
+		return -1;
+	struct tlp *t = tlp_alloc(s->tlps);
+	if (!t) {
+		iov_err_set(s->err, IOV_INTERNAL, "out of memory (TLP pool)");
+		sim_abort(s);
+		return -1;
+	}
+	t->type = TLP_MWR;
+	t->rid = 0;                     /* from the host bridge (00:00.0) */
+	t->addr = addr;
+	t->addr64 = addr > 0xffffffffull;
+	t->len = len;
+	t->data = data;
+	t->flow = UINT32_MAX;
+	t->t_issue = sim_now(s->k);
+	(*rc->st_mmio_writes)++;
+	xbar_push(&rc->x, j, t, t->t_issue + rc->x.latency);
+	return 0;
+}
+
 /* A CplD going down: split it at MPS (or RCB); piece k leaves when the
  * last 64 B line it carries is ready and the RC latency has passed. */
 static bool rc_queue(struct xbar *x, unsigned out, struct tlp *t, sim_time_t due)
@@ -426,7 +458,7 @@ static int rc_elaborate(struct component *c, struct iov_err *e)
 	for (unsigned i = 0; i < rc->topo.nfns; i++) {
 		struct pcie_fn *f = rc->topo.fns[i];
 		if (f->kind == PCIE_FN_ENDPOINT)
-			f->vm = iso_vm_of(s, f->c->name);
+			f->vm = iso_vm_of(s, f->name);  /* a VF: "<pf>.vf<n>" */
 	}
 	return 0;
 }
@@ -481,7 +513,9 @@ static struct component *rc_create(struct sim *s, const char *name, const void *
 	    !RC_STAT(st_ats_inv_cpls, "ats_inv_completions", "ATS Invalidate Completions "
 		     "received") ||
 	    !RC_STAT(st_translated_blocked, "translated_blocked", "translated requests (ATS) "
-		     "blocked: the translator does not allow the function to use translations"))
+		     "blocked: the translator does not allow the function to use translations") ||
+	    !RC_STAT(st_mmio_writes, "mmio_writes", "MMIO writes sent down to device BARs "
+		     "(doorbells; rc_mmio_write)"))
 		goto err;
 	struct pcie_node *pn = &rc->node;
 	pn->kind = PCIE_NODE_RC;

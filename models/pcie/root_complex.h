@@ -107,4 +107,14 @@ void rc_xlate_done(struct component *rc, unsigned port, struct tlp *t, bool ok);
 int rc_ats_invalidate(struct component *rc, uint16_t rid, uint64_t iova, uint64_t size,
 		      uint64_t token);
 
+/* A CPU's MMIO store: a posted write of 'len' bytes (value 'data', in
+ * t->data) to addr, sent down the root port whose memory window holds addr,
+ * leaving the root complex 'latency' (its parameter) from now, flow
+ * UINT32_MAX (not a device's DMA: outside dma.* and isolation.*). Counted in
+ * components.<rc>.mmio_writes. Returns 0 when sent; -1 when rc is not a root
+ * complex or no root port's window holds addr (nothing sent, no error set),
+ * or when no TLP could be allocated (error set on the simulation, run
+ * stopped). */
+int rc_mmio_write(struct component *rc, uint64_t addr, uint32_t len, uint32_t data);
+
 #endif

@@ -16,6 +16,7 @@
 
 #include "pcie_topo.h"
 #include "sim.h"
+#include "sriov.h"
 
 /* ------------------------------------------------------------- parsing -- */
 
@@ -235,6 +236,35 @@ static int topo_add_fn(struct pcie_topo *t, struct pcie_fn *f, struct iov_err *e
 	return 0;
 }
 
+int pcie_topo_reserve(struct pcie_topo *t, unsigned extra, struct iov_err *e)
+{
+	if (t->nfns + extra <= t->cap)
+		return 0;
+	unsigned cap = t->nfns + extra;
+	struct pcie_fn **nf = realloc(t->fns, cap * sizeof(*nf));
+	if (!nf)
+		return iov_err_set(e, IOV_INTERNAL, "out of memory");
+	t->fns = nf;
+	t->cap = cap;
+	return 0;
+}
+
+int pcie_topo_add(struct pcie_topo *t, struct pcie_fn *f, struct iov_err *e)
+{
+	struct iov_err dummy;
+	return topo_add_fn(t, f, e ? e : &dummy);
+}
+
+void pcie_topo_remove(struct pcie_topo *t, struct pcie_fn *f)
+{
+	for (unsigned i = 0; i < t->nfns; i++)
+		if (t->fns[i] == f) {
+			memmove(&t->fns[i], &t->fns[i + 1], (t->nfns - i - 1) * sizeof(*t->fns));
+			t->nfns--;
+			return;
+		}
+}
+
 static int enum_bus(struct enum_state *st, int pinned, const struct cfg_loc *loc, const char *who)
 {
 	unsigned want = st->next_bus + 1;
@@ -251,6 +281,25 @@ static int enum_bus(struct enum_state *st, int pinned, const struct cfg_loc *loc
 				   "buses", who);
 	st->next_bus = want;
 	return (int)want;
+}
+
+/* Buses for the VFs of the device's PFs at TotalVFs, reserved below the port
+ * (Linux: compute_max_vf_buses, pci_iov_bus_range). */
+static int enum_vf_buses(struct enum_state *st, const struct pcie_dev *d)
+{
+	for (unsigned i = 0; i < d->nfns; i++) {
+		const struct pcie_fn *f = d->fns[i];
+		if (!f->sriov)
+			continue;
+		unsigned last = sriov_bus_span(f->sriov, f->rid);
+		if (last > 255)
+			return iov_err_set(st->e, IOV_BAD_INPUT, "%s: its %u VFs would need buses "
+					   "up to %u, past bus 255", f->name,
+					   sriov_total_vfs(f->sriov), last);
+		if (last > st->next_bus)
+			st->next_bus = last;
+	}
+	return 0;
 }
 
 static int enum_device(struct enum_state *st, struct pcie_fn *bridge, struct pcie_node *n,
@@ -283,7 +332,7 @@ static int enum_device(struct enum_state *st, struct pcie_fn *bridge, struct pci
 		if (topo_add_fn(st->t, f, st->e))
 			return -1;
 	}
-	return 0;
+	return enum_vf_buses(st, d);
 }
 
 static int enum_port(struct enum_state *st, struct pcie_fn *b, struct port *p);
@@ -353,21 +402,27 @@ static bool overlaps(uint64_t a, uint64_t as, uint64_t b, uint64_t bs)
 	return a < b + bs && b < a + as;
 }
 
-/* Next free naturally aligned place of 'size' at or after the cursor. */
-static uint64_t place(struct enum_state *st, uint64_t size)
+/* Next free place of 'size' aligned to 'align' at or after the cursor. */
+static uint64_t place_aligned(struct enum_state *st, uint64_t size, uint64_t align)
 {
-	uint64_t at = align_up(st->cursor, size);
+	uint64_t at = align_up(st->cursor, align);
 	for (bool moved = true; moved;) {
 		moved = false;
 		for (unsigned i = 0; i < st->npinned; i++) {
 			const struct pcie_bar *pb = st->pinned[i];
 			if (overlaps(at, size, pb->addr, pb->size)) {
-				at = align_up(pb->addr + pb->size, size);
+				at = align_up(pb->addr + pb->size, align);
 				moved = true;
 			}
 		}
 	}
 	return at;
+}
+
+/* Naturally aligned (a BAR's base is a multiple of its size). */
+static uint64_t place(struct enum_state *st, uint64_t size)
+{
+	return place_aligned(st, size, size);
 }
 
 static void cover(struct pcie_fn *b, uint64_t base, uint64_t end)
@@ -383,6 +438,18 @@ static void cover(struct pcie_fn *b, uint64_t base, uint64_t end)
 		b->win_base = base;
 	if (end > b->win_limit)
 		b->win_limit = end;
+}
+
+/* The VF BAR regions of a PF: TotalVFs * size each, after its own BARs. */
+static void bars_vf(struct enum_state *st, struct pcie_fn *b, struct pcie_fn *f)
+{
+	uint64_t align = 0, span;
+	for (unsigned k = 0; f->sriov && (span = sriov_vf_bar_span(f->sriov, k, &align)); k++) {
+		uint64_t at = place_aligned(st, span, align);
+		sriov_set_vf_bar(f->sriov, k, at);
+		st->cursor = at + span;
+		cover(b, at, at + span);
+	}
 }
 
 static void bars_fn(struct enum_state *st, struct pcie_fn *f)
@@ -432,6 +499,7 @@ static void bars_below(struct enum_state *st, struct pcie_fn *b, struct port *p)
 		bars_fn(st, f);
 		for (unsigned k = 0; k < f->nbars; k++)
 			cover(b, f->bars[k].addr, f->bars[k].addr + f->bars[k].size);
+		bars_vf(st, b, f);
 	}
 	st->cursor = align_up(st->cursor, PCIE_BRIDGE_ALIGN);
 }
@@ -513,6 +581,27 @@ static int check_all_windows(struct enum_state *st)
 	return 0;
 }
 
+/* After everything is placed: room for every PF's TotalVFs, then each PF's
+ * boot-time driver enables its num_vfs (sriov.h). */
+static int enum_sriov_boot(struct pcie_topo *t, struct iov_err *e)
+{
+	unsigned extra = 0, nfns = t->nfns;
+	for (unsigned i = 0; i < nfns; i++)
+		if (t->fns[i]->sriov && !t->fns[i]->vf)
+			extra += sriov_total_vfs(t->fns[i]->sriov);
+	if (pcie_topo_reserve(t, extra, e))
+		return -1;
+	for (unsigned i = 0; i < nfns; i++) {
+		struct sriov_pf *sp = t->fns[i]->sriov;
+		if (!sp || t->fns[i]->vf)
+			continue;
+		sriov_attach(sp, t);
+		if (sriov_boot(sp, e))
+			return -1;
+	}
+	return sriov_check_vm_devices(t->rc->c->sim, t, e);
+}
+
 int pcie_enumerate(struct pcie_topo *t, struct pcie_node *rc, struct iov_err *e)
 {
 	struct enum_state st = { .t = t, .e = e, .next_bus = 0, .cursor = t->mmio_base };
@@ -530,6 +619,8 @@ int pcie_enumerate(struct pcie_topo *t, struct pcie_node *rc, struct iov_err *e)
 		bars_below(&st, rc->down_fn[i], rc->down[i]);
 	if (!r)
 		r = check_all_windows(&st);
+	if (!r)
+		r = enum_sriov_boot(t, e);
 	t->last_bus = (uint8_t)st.next_bus;
 	free(st.pinned);
 	return r;

@@ -342,9 +342,9 @@ static const struct bad_text bad_texts[] = {
 	  "such as 64 or 4KiB" },
 	{ "0ns a msi 0 8\n", "bad.trace:1:13: error: an msi is a 4-byte write; LEN must be 4 or -" },
 	{ "0ns a rd 0 64 ro foo\n", "bad.trace:1:18: error: unknown flag 'foo'; allowed: ro, ns, "
-	  "ido, sync, at, pasid=N, data=N (msi only)" },
+	  "ido, sync, at, pasid=N, data=N (msi only), flow=N (packets only)" },
 	{ "0ns a rd 0 64 tc=3\n", "bad.trace:1:15: error: unknown flag 'tc=3'; allowed: ro, ns, "
-	  "ido, sync, at, pasid=N, data=N (msi only)" },
+	  "ido, sync, at, pasid=N, data=N (msi only), flow=N (packets only)" },
 	{ "0ns a rd 0 64 ro ro\n", "bad.trace:1:18: error: flag 'ro' given twice" },
 	{ "0ns a rd 0 64 pasid=1 pasid=2\n", "bad.trace:1:23: error: flag 'pasid' given twice" },
 	{ "0ns a rd 0 64 pasid=1048576\n", "bad.trace:1:15: error: PASID 1048576 is out of range; "
@@ -514,8 +514,10 @@ static const struct bad_bin bad_bins[] = {
 			0xff, 0x01, 0x00, 0x00, 0x40, 0x00 }, 27,
 	  "record 2 (byte offset 11): time delta 18446744073709551615 ps overflows the 64-bit "
 	  "picosecond clock" },
-	{ "flags", { MAGIC, SRC_A, 0x02, 0x18, 0x00, 0x00, 0x40, 0x40, 0x00 }, 18,
-	  "record 2 (byte offset 11): unknown flag bits 0x40; known: 0x3f" },
+	{ "flags", { MAGIC, SRC_A, 0x02, 0x18, 0x00, 0x00, 0x40, 0x80, 0x01, 0x00 }, 19,
+	  "record 2 (byte offset 11): unknown flag bits 0x80; known: 0x7f" },
+	{ "flow-op", { MAGIC, SRC_A, 0x02, 0x18, 0x00, 0x00, 0x40, 0x40, 0x03, 0x00 }, 19,
+	  "record 2 (byte offset 11): flow flag on a rd record; flows are for packet records" },
 	{ "pasid", { MAGIC, SRC_A, 0x02, 0x18, 0x00, 0x00, 0x40, 0x20, 0x80, 0x80, 0x40, 0x00 }, 21,
 	  "record 2 (byte offset 11): PASID 1048576 is out of range; a PASID has 20 bits" },
 	{ "dup-src", { MAGIC, SRC_A, SRC_A, 0x00 }, 15,

@@ -1,0 +1,135 @@
+/* nic_driver.c - the guest driver model of a NIC function: interrupt handler, refill, doorbells
+ *
+ * One driver per function (the PF's in the host, each VF's in its VM). Its
+ * handler runs when the guest's handler for a vector starts (the host model
+ * calls it after delivery; without a host model, 'irq_direct_latency' after
+ * the MSI-X write leaves the device):
+ *  - RX vector: every written-back descriptor is a received packet (counted,
+ *    its latency from wire to handler recorded, handed to the traffic model);
+ *    the descriptors are posted again and the tail doorbell written;
+ *  - TX vector: written-back descriptors are reaped (their packets freed),
+ *    and the traffic model may post more.
+ * The handler takes drv_irq_cycles + drv_pkt_cycles per packet of the
+ * guest's CPU ('guest_clock'); doorbells it writes leave after that. A
+ * doorbell is a 4-byte MMIO write to BAR0 + ring x 8 (ring 2q: RX of queue
+ * q, 2q + 1: TX) that goes down the fabric from the root complex; its data is
+ * the new tail. Writes while one is on its way are folded into it.
+ *
+ * Not modelled: NAPI polling budgets, the guest's cache misses, a guest
+ * without interrupts (busy polling).
+ */
+#include "nic_impl.h"
+#include "models/pcie/root_complex.h"
+
+static struct nic_ring *drv_ring(struct nic_fn *f, unsigned index)
+{
+	struct nic_qp *qp = &f->qp[index / 2];
+	return index % 2 ? &qp->tx : &qp->rx;
+}
+
+static void drv_doorbell_event(void *arg)
+{
+	struct nic_ring *r = arg;
+	struct nic_fn *f = r->fn;
+	struct nic *n = f->nic;
+	sim_time_t now = sim_now(n->c.sim->k);
+	r->db_pending = false;
+	if (r->tx)
+		for (uint32_t c = r->tail_db; c != r->tail; c++)
+			r->slot[c % r->size]->t0 = now;
+	r->tail_db = r->tail;
+	(*f->st.doorbells)++;
+	uint64_t addr = f->pfn->bars[0].addr + (uint64_t)r->vector * NIC_DB_STRIDE;
+	if (rc_mmio_write(n->rc, addr, 4, r->tail) < 0 && !n->c.sim->err->status) {
+		iov_err_set(n->c.sim->err, IOV_INTERNAL, "%s: no root port leads to the doorbell "
+			    "of %s at 0x%llx", n->c.name, f->name, (unsigned long long)addr);
+		sim_abort(n->c.sim);
+	}
+}
+
+static void drv_doorbell(struct nic_ring *r, sim_time_t at)
+{
+	if (r->db_pending || r->tail == r->tail_db)
+		return;
+	r->db_pending = true;
+	sim_schedule_at(r->fn->nic->c.sim->k, at, drv_doorbell_event, r);
+}
+
+void nic_drv_kick(struct nic_fn *f, unsigned q)
+{
+	drv_doorbell(&f->qp[q].tx, sim_now(f->nic->c.sim->k));
+}
+
+uint32_t nic_drv_tx_free(const struct nic_fn *f, unsigned q)
+{
+	const struct nic_ring *r = &f->qp[q].tx;
+	return r->size - (r->tail - r->reaped);
+}
+
+bool nic_drv_post_tx(struct nic_fn *f, unsigned q, struct nic_pkt *p, bool defer)
+{
+	struct nic_ring *r = &f->qp[q].tx;
+	if (r->tail - r->reaped >= r->size) {
+		(*f->st.tx_ring_full)++;
+		return false;
+	}
+	p->src_fn = f->idx;
+	p->queue = (uint16_t)q;
+	r->slot[r->tail % r->size] = p;
+	r->tail++;
+	if (!defer)
+		nic_drv_kick(f, q);
+	return true;
+}
+
+void nic_drv_start(struct nic_fn *f)
+{
+	for (unsigned q = 0; q < f->nqp; q++) {
+		struct nic_ring *r = &f->qp[q].rx;
+		r->tail = r->size;
+		drv_doorbell(r, 0);
+	}
+}
+
+void nic_drv_irq(struct nic_fn *f, unsigned index, sim_time_t now)
+{
+	struct nic *n = f->nic;
+	if (index >= 2 * f->nqp)
+		return;                 /* not a queue vector */
+	struct nic_ring *r = drv_ring(f, index);
+	uint32_t k = r->wb - r->reaped;
+	for (uint32_t c = r->reaped; c != r->wb; c++) {
+		struct nic_pkt *p = r->slot[c % r->size];
+		r->slot[c % r->size] = NULL;
+		if (!r->tx) {
+			nic_count_rx(f, p->len, now);
+			hist_add(f->st.rx_latency, now - p->t0);
+			nic_traffic_rx(n, f, p, now);
+		}
+		nic_pkt_free(n, p);
+	}
+	r->reaped = r->wb;
+	sim_time_t busy = nic_guest_cycles(n, n->p.drv_irq_cycles + k * n->p.drv_pkt_cycles);
+	if (!r->tx) {
+		r->tail += k;           /* the same buffers, posted again */
+		drv_doorbell(r, now + busy);
+	} else {
+		nic_traffic_tx_room(n, f, r->q);
+		if (r->tail != r->tail_db)
+			drv_doorbell(r, now + busy);
+	}
+}
+
+static void drv_direct_event(void *arg)
+{
+	struct nic_ring *r = arg;
+	nic_drv_irq(r->fn, r->vector, sim_now(r->fn->nic->c.sim->k));
+}
+
+void nic_irq_sent(struct nic_fn *f, unsigned index)
+{
+	struct nic *n = f->nic;
+	if (n->p.host && n->p.host[0])
+		return;                 /* the host model calls the handler (nic_host.c) */
+	sim_schedule(n->c.sim->k, n->p.irq_direct_latency, drv_direct_event, drv_ring(f, index));
+}

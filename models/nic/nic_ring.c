@@ -1,0 +1,244 @@
+/* nic_ring.c - descriptor rings: fetch, packet data DMA, write-back, interrupt moderation
+ *
+ * Each queue pair of a function has an RX and a TX ring of 'ring_size'
+ * descriptors of 'desc_size' bytes in guest memory (IOVAs), each descriptor
+ * owning a 'buf_size' buffer. The driver posts descriptors and writes the
+ * ring's tail doorbell; the device fetches up to 'desc_per_fetch' descriptors
+ * per DMA read while its on-chip cache of 'desc_cache' descriptors per ring
+ * has room (one fetch in flight per ring, never across the ring's end), then:
+ *  - TX: reads each packet's buffer (MRRS-split reads), sends it to the wire
+ *    (nic_wire.c); once it has left, the descriptor is done;
+ *  - RX: a packet from the wire waits in the device's RX buffer
+ *    ('rx_buffer' bytes, shared by all functions; full = dropped) until a
+ *    fetched descriptor is free, then is written to its buffer (MPS-split
+ *    writes); the descriptor is done when the last write is sent.
+ * Done descriptors are written back (one DMA write of n x desc_size bytes)
+ * when 'wb_batch' have gathered, and before every interrupt. Interrupt
+ * moderation per ring (like ITR): an interrupt after 'itr_packets'
+ * completions, or 'itr_time' after the first completion not yet signalled;
+ * the MSI-X message queues behind the write-backs, so the driver sees them.
+ * A masked vector sets its pending bit instead (counted).
+ *
+ * Not modelled: descriptor contents (the driver model keeps what they say;
+ * a failed fetch is counted and the ring carries on as if it had read
+ * them), header split, scatter-gather over several descriptors (a packet
+ * fits one buffer), head write-back, RSC/LRO, TSO.
+ */
+#include "nic_impl.h"
+
+static void ring_writeback(struct nic_ring *r);
+
+static uint32_t ring_slot(const struct nic_ring *r, uint32_t ctr)
+{
+	return ctr % r->size;
+}
+
+/* Fetch more descriptors if some are posted and the cache has room. */
+static void ring_try_fetch(struct nic_ring *r)
+{
+	struct nic *n = r->fn->nic;
+	if (r->fetching || r->tail_seen == r->fetched)
+		return;
+	uint32_t cached = r->fetched - r->used;
+	if (cached >= n->p.desc_cache)
+		return;
+	uint32_t k = r->tail_seen - r->fetched;
+	uint32_t room = (uint32_t)n->p.desc_cache - cached;
+	uint32_t to_end = r->size - ring_slot(r, r->fetched);
+	if (k > n->p.desc_per_fetch)
+		k = (uint32_t)n->p.desc_per_fetch;
+	if (k > room)
+		k = room;
+	if (k > to_end)
+		k = to_end;
+	struct nic_job *j = nic_job_alloc(&n->dma);
+	if (!j)
+		return;
+	j->kind = NJ_DESC_FETCH;
+	j->ring = r;
+	j->addr = r->base + (uint64_t)ring_slot(r, r->fetched) * n->p.desc_size;
+	j->len = k * (uint32_t)n->p.desc_size;
+	j->count = k;
+	r->fetching = true;
+	(*r->fn->st.desc_fetches)++;
+	nic_dma_submit(&n->dma, j);
+}
+
+/* TX: a data read for every fetched descriptor not yet started. */
+static void ring_tx_start(struct nic_ring *r)
+{
+	struct nic *n = r->fn->nic;
+	while (r->used != r->fetched) {
+		struct nic_pkt *p = r->slot[ring_slot(r, r->used)];
+		struct nic_job *j = nic_job_alloc(&n->dma);
+		if (!j)
+			return;
+		j->kind = NJ_TX_DATA;
+		j->ring = r;
+		j->addr = r->buf_base + (uint64_t)ring_slot(r, r->used) * n->p.buf_size;
+		j->len = p->len;
+		j->pkt = p;
+		r->used++;
+		nic_dma_submit(&n->dma, j);
+	}
+}
+
+/* RX: place waiting packets into fetched descriptors. */
+static void ring_rx_place(struct nic_ring *r)
+{
+	struct nic *n = r->fn->nic;
+	while (r->waiting.head && r->used != r->fetched) {
+		struct nic_pkt *p = nic_pkt_pop(&r->waiting);
+		struct nic_job *j = nic_job_alloc(&n->dma);
+		if (!j)
+			return;
+		r->slot[ring_slot(r, r->used)] = p;
+		j->kind = NJ_RX_DATA;
+		j->ring = r;
+		j->addr = r->buf_base + (uint64_t)ring_slot(r, r->used) * n->p.buf_size;
+		j->len = p->len;
+		j->pkt = p;
+		r->used++;
+		nic_dma_submit(&n->dma, j);
+	}
+}
+
+void nic_ring_doorbell(struct nic_ring *r, uint32_t tail)
+{
+	r->tail_seen = tail;
+	ring_try_fetch(r);
+}
+
+static void ring_itr_timer(void *arg)
+{
+	struct nic_ring *r = arg;
+	r->itr_armed = false;
+	if (r->itr_pending)
+		nic_ring_interrupt(r);
+}
+
+/* One more descriptor done: write-back threshold, then moderation. */
+static void ring_completed(struct nic_ring *r)
+{
+	struct nic *n = r->fn->nic;
+	r->done++;
+	r->itr_pending++;
+	if (r->done - r->wb_q >= n->p.wb_batch)
+		ring_writeback(r);
+	if (r->itr_pending >= n->p.itr_packets) {
+		nic_ring_interrupt(r);
+		return;
+	}
+	if (!r->itr_armed) {
+		r->itr_armed = true;
+		r->itr_ev = sim_schedule(n->c.sim->k, n->p.itr_time, ring_itr_timer, r);
+	}
+}
+
+/* Write back every done descriptor not yet queued (split at the ring's end). */
+static void ring_writeback(struct nic_ring *r)
+{
+	struct nic *n = r->fn->nic;
+	while (r->wb_q != r->done) {
+		uint32_t k = r->done - r->wb_q;
+		uint32_t to_end = r->size - ring_slot(r, r->wb_q);
+		if (k > to_end)
+			k = to_end;
+		struct nic_job *j = nic_job_alloc(&n->dma);
+		if (!j)
+			return;
+		j->kind = NJ_WRITEBACK;
+		j->ring = r;
+		j->addr = r->base + (uint64_t)ring_slot(r, r->wb_q) * n->p.desc_size;
+		j->len = k * (uint32_t)n->p.desc_size;
+		j->count = k;
+		r->wb_q += k;
+		(*r->fn->st.writebacks)++;
+		nic_dma_submit(&n->dma, j);
+	}
+}
+
+void nic_ring_interrupt(struct nic_ring *r)
+{
+	struct nic_fn *f = r->fn;
+	struct nic *n = f->nic;
+	if (r->itr_armed) {
+		sim_cancel(n->c.sim->k, r->itr_ev);
+		r->itr_armed = false;
+	}
+	ring_writeback(r);
+	r->itr_pending = 0;
+	struct msix_entry *m = &f->msix.e[r->vector];
+	if (m->masked) {
+		m->pending = true;
+		(*f->st.irq_masked)++;
+		return;
+	}
+	struct nic_job *j = nic_job_alloc(&n->dma);
+	if (!j)
+		return;
+	j->kind = NJ_MSI;
+	j->ring = r;
+	(*f->st.interrupts)++;
+	(*n->tot->interrupts)++;
+	nic_dma_submit(&n->dma, j);
+}
+
+void nic_rx_arrive(struct nic *n, struct nic_pkt *p)
+{
+	struct nic_fn *f = nic_fn_at(n, p->dst_fn);
+	if (!f || n->rx_buf_used + p->len > n->p.rx_buffer) {
+		(*n->st_rx_buffer_full)++;
+		if (f)
+			(*f->st.rx_drops)++;
+		(*n->tot->rx_drops)++;
+		nic_pkt_free(n, p);
+		return;
+	}
+	p->queue = (uint16_t)(p->flow % f->nqp);
+	struct nic_ring *r = &f->qp[p->queue].rx;
+	n->rx_buf_used += p->len;
+	nic_pkt_push(&r->waiting, p);
+	ring_rx_place(r);
+	ring_try_fetch(r);
+}
+
+void nic_tx_done(struct nic *n, struct nic_pkt *p)
+{
+	struct nic_fn *f = nic_fn_at(n, p->src_fn);
+	ring_completed(&f->qp[p->queue].tx);
+}
+
+void nic_job_done(struct nic *n, struct nic_job *j)
+{
+	struct nic_ring *r = j->ring;
+	switch (j->kind) {
+	case NJ_DESC_FETCH:
+		r->fetching = false;
+		r->fetched += j->count;
+		if (r->tx)
+			ring_tx_start(r);
+		else
+			ring_rx_place(r);
+		ring_try_fetch(r);
+		break;
+	case NJ_TX_DATA:
+		if (j->failed)          /* data never came: the packet goes nowhere */
+			nic_tx_done(n, j->pkt);
+		else
+			nic_wire_send(n, j->pkt);
+		ring_try_fetch(r);
+		break;
+	case NJ_RX_DATA:
+		n->rx_buf_used -= j->len;
+		ring_completed(r);
+		ring_try_fetch(r);
+		break;
+	case NJ_WRITEBACK:
+		r->wb += j->count;
+		break;
+	case NJ_MSI:
+		nic_irq_sent(r->fn, r->vector);
+		break;
+	}
+}
