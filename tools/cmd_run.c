@@ -217,6 +217,39 @@ static void run_summary_isolation(FILE *f, const struct sim *s)
 		run_stat(s, "iommu.walks_merged"), run_stat(s, "iommu.faults.total"));
 }
 
+/* Interrupts and VM exits, when the scenario has a host model. */
+static void run_summary_interrupts(FILE *f, const struct sim *s)
+{
+	static const char *const reasons[] = { "external_interrupt", "eoi", "mmio", "io_kick",
+					       "halt", "hypercall" };
+	static const char *const paths[] = { "emulated", "emulated_wakeup", "posted",
+					     "posted_wakeup", "injected", "host" };
+	double exits;
+	if (stats_get(s->stats, "vm_exits.total", &exits))
+		return;
+	fprintf(f, "\nInterrupts: %.0f received, %.0f delivered, %.0f wakeups, %.0f blocked by "
+		"remapping\n", run_stat(s, "interrupts.received"), run_stat(s, "interrupts.delivered"),
+		run_stat(s, "interrupts.wakeups"), run_stat(s, "interrupts.blocked"));
+	fprintf(f, "VM exits: %.0f (%.2f per interrupt, %.0f/s), %.0f cycles; host CPU %.0f cycles\n",
+		exits, run_stat(s, "vm_exits.per_interrupt"), run_stat(s, "vm_exits.per_second"),
+		run_stat(s, "vm_exits.cycles"), run_stat(s, "hypervisor.cpu_cycles"));
+	fprintf(f, " ");
+	for (size_t i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++) {
+		char p[96];
+		snprintf(p, sizeof(p), "vm_exits.by_reason.%s", reasons[i]);
+		fprintf(f, " %s %.0f", reasons[i], run_stat(s, p));
+	}
+	fprintf(f, "\n");
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		char p[96], q[96];
+		snprintf(p, sizeof(p), "interrupts.latency_ns.%s.count", paths[i]);
+		snprintf(q, sizeof(q), "interrupts.latency_ns.%s.p50", paths[i]);
+		if (run_stat(s, p) > 0)
+			fprintf(f, "  latency %-16s %8.0f interrupts, p50 %9.1f ns\n", paths[i],
+				run_stat(s, p), run_stat(s, q));
+	}
+}
+
 /* The human table: also what the terminal shows. */
 static char *run_summary(const struct run_opts *o, const struct sim *s, double wall)
 {
@@ -254,6 +287,7 @@ static char *run_summary(const struct run_opts *o, const struct sim *s, double w
 				fprintf(f, "  %-32s %9.1f\n", s->stages[i], *d->stage_mean_ns[i]);
 	}
 	run_summary_isolation(f, s);
+	run_summary_interrupts(f, s);
 	fclose(f);
 	return buf;
 }

@@ -1,0 +1,299 @@
+/* test_host.c - the host model: exits per interrupt by path, wakeups, faults on the MSI path, host.h calls */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "models/host/host.h"
+#include "test_run.h"
+
+/* d0 (vm0's, %s: its extra keys) and d1 (host-owned, %s) behind one root
+ * port each; the host gets %s. */
+static const char fmt[] =
+	"components:\n"
+	"  - {name: rc, type: pcie_root_complex, root_ports: 2}\n"
+	"  - {name: mem, type: memory, latency: 100ns}\n"
+	"  - {name: l0, type: pcie_link, gen: 3, width: 8}\n"
+	"  - {name: l1, type: pcie_link, gen: 3, width: 8}\n"
+	"  - {name: d0, type: dma_source, %s}\n"
+	"  - {name: d1, type: dma_source, %s}\n"
+	"  - {name: hv, type: host%s}\n"
+	"vms:\n"
+	"  - {name: vm0, memory: [{base: 4GiB, size: 1GiB}], devices: [d0]}\n"
+	"  - {name: vm1, memory: [{base: 8GiB, size: 1GiB}]}\n"
+	"connections:\n"
+	"  - [rc.mem, mem.port]\n"
+	"  - [rc.rp0, l0.up]\n"
+	"  - [l0.down, d0.up]\n"
+	"  - [rc.rp1, l1.up]\n"
+	"  - [l1.down, d1.up]\n";
+
+#define MSI100 "vectors: 1, trace: {gen: msi, rate: 100000, count: 100}"
+#define IDLE "trace: {gen: seq, count: 1}"
+
+static void build(struct run *r, const char *d0, const char *d1, const char *host, bool run)
+{
+	char text[4096];
+	snprintf(text, sizeof(text), fmt, d0, d1, host);
+	run_text(r, text, run);
+}
+
+static void run_ok(struct run *r, const char *d0, const char *d1, const char *host)
+{
+	build(r, d0, d1, host, true);
+	if (r->status)
+		fail_msg("%s", r->e.msg);
+}
+
+/* Exits per interrupt with the vCPU running, by delivery and EOI virtualization. */
+static void test_exits_running(void **state)
+{
+	(void)state;
+	static const struct { const char *host; double ext, eoi; } c[] = {
+		{ ", delivery: emulated, eoi_virt: false", 100, 100 },
+		{ ", delivery: emulated, eoi_virt: true", 100, 0 },
+		{ ", delivery: posted, eoi_virt: false", 0, 0 },
+		{ ", delivery: posted", 0, 0 },
+	};
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct run r;
+		run_ok(&r, MSI100, IDLE, c[i].host);
+		assert_int_equal(stat(&r, "interrupts.delivered"), 100);
+		assert_int_equal(stat(&r, "vm_exits.by_reason.external_interrupt"), c[i].ext);
+		assert_int_equal(stat(&r, "vm_exits.by_reason.eoi"), c[i].eoi);
+		assert_int_equal(stat(&r, "vm_exits.total"), c[i].ext + c[i].eoi);
+		assert_int_equal(stat(&r, "vm_exits.vms.vm0.total"), c[i].ext + c[i].eoi);
+		assert_int_equal(stat(&r, "vm_exits.vms.vm1.total"), 0);
+		assert_int_equal(stat(&r, "interrupts.wakeups"), 0);
+		/* cycles: 2,565 per external-interrupt exit, 1,556 per EOI exit */
+		assert_int_equal(stat(&r, "vm_exits.cycles"), c[i].ext * 2565 + c[i].eoi * 1556);
+		run_free(&r);
+	}
+}
+
+/* Halted vCPU: woken by the host per interrupt (not a guest exit); an idle
+ * guest halts again (one halt exit); without idle_halt it stays running. */
+static void test_halted_wakeups(void **state)
+{
+	(void)state;
+	struct run r;
+	run_ok(&r, MSI100, IDLE, ", delivery: posted, vcpu_state: halted");
+	assert_int_equal(stat(&r, "interrupts.wakeups"), 100);
+	assert_int_equal(stat(&r, "interrupts.posted.notifications"), 100);
+	assert_int_equal(stat(&r, "vm_exits.by_reason.external_interrupt"), 0);
+	assert_int_equal(stat(&r, "vm_exits.by_reason.eoi"), 0);
+	assert_int_equal(stat(&r, "vm_exits.by_reason.halt"), 100);
+	assert_int_equal(stat(&r, "interrupts.latency_ns.posted_wakeup.count"), 100);
+	assert_int_equal(stat(&r, "hypervisor.wakeup_cycles"), 100 * 3102);
+	run_free(&r);
+	run_ok(&r, MSI100, IDLE, ", delivery: emulated, eoi_virt: false, vcpu_state: halted");
+	assert_int_equal(stat(&r, "interrupts.wakeups"), 100);
+	assert_int_equal(stat(&r, "vm_exits.by_reason.external_interrupt"), 0);
+	assert_int_equal(stat(&r, "vm_exits.by_reason.eoi"), 100);
+	assert_int_equal(stat(&r, "vm_exits.by_reason.halt"), 100);
+	run_free(&r);
+	run_ok(&r, MSI100, IDLE, ", delivery: posted, vcpu_state: halted, idle_halt: false");
+	assert_int_equal(stat(&r, "interrupts.wakeups"), 1);
+	assert_int_equal(stat(&r, "vm_exits.total"), 0);
+	assert_int_equal(stat(&r, "interrupts.delivered"), 100);
+	run_free(&r);
+}
+
+/* Posted to a running vCPU is faster than emulated delivery (no exit). */
+static void test_latency_paths(void **state)
+{
+	(void)state;
+	struct run r;
+	run_ok(&r, MSI100, IDLE, ", delivery: posted");
+	double posted = stat(&r, "interrupts.latency_ns.posted.p50");
+	run_free(&r);
+	run_ok(&r, MSI100, IDLE, ", delivery: emulated");
+	double emulated = stat(&r, "interrupts.latency_ns.emulated.p50");
+	assert_int_equal(stat(&r, "interrupts.latency_ns.posted.count"), 0);
+	run_free(&r);
+	/* the external-interrupt exit alone is 2,565 cycles at 2 GHz */
+	assert_true(emulated - posted > 1000);
+	assert_true(posted > 0);
+}
+
+/* ON set: a second post finds the notification outstanding and sends none. */
+static void test_on_coalescing(void **state)
+{
+	(void)state;
+	struct run r;
+	run_ok(&r, "vectors: 2, trace: {gen: msi, interval: 1ns, count: 2}", IDLE,
+	       ", delivery: posted, cycles_posted_delivery: 10000");
+	assert_int_equal(stat(&r, "interrupts.posted.notifications"), 1);
+	assert_int_equal(stat(&r, "interrupts.posted.coalesced"), 1);
+	assert_int_equal(stat(&r, "interrupts.delivered"), 2);
+	assert_int_equal(stat(&r, "vm_exits.total"), 0);
+	run_free(&r);
+	/* the same vector twice: one PIR bit, one handler */
+	run_ok(&r, "vectors: 1, trace: {gen: msi, interval: 1ns, count: 2}", IDLE,
+	       ", delivery: posted, cycles_posted_delivery: 10000");
+	assert_int_equal(stat(&r, "interrupts.merged"), 1);
+	assert_int_equal(stat(&r, "interrupts.delivered"), 1);
+	run_free(&r);
+}
+
+/* SN set while preempted: no notification; taken at the VM entry. */
+static void test_preempted_suppressed(void **state)
+{
+	(void)state;
+	struct run r;
+	run_ok(&r, "vectors: 4, trace: {gen: msi, interval: 10us, count: 8}", IDLE,
+	       ", delivery: posted, vcpu_state: preempted, resume_at: 35us");
+	assert_int_equal(stat(&r, "interrupts.posted.suppressed"), 4);  /* at 0, 10, 20, 30 us */
+	assert_int_equal(stat(&r, "interrupts.posted.notifications"), 4);
+	assert_int_equal(stat(&r, "interrupts.delivered"), 8);
+	assert_int_equal(stat(&r, "vm_exits.total"), 0);
+	assert_true(stat(&r, "interrupts.latency_ns.posted.max") >= 34000);
+	run_free(&r);
+}
+
+/* Faults on the MSI path: compatibility format blocked (host-owned d1). */
+static void test_compat_blocked(void **state)
+{
+	(void)state;
+	struct run r;
+	run_ok(&r, MSI100, "vectors: 1, trace: {gen: msi, rate: 100000, count: 10}",
+	       ", ir_block_compat: true");
+	assert_int_equal(stat(&r, "iommu.ir.faults.compat_blocked"), 10);
+	assert_int_equal(stat(&r, "interrupts.blocked"), 10);
+	assert_int_equal(stat(&r, "interrupts.delivered"), 100);
+	run_free(&r);
+	run_ok(&r, MSI100, "vectors: 1, trace: {gen: msi, rate: 100000, count: 10}", "");
+	assert_int_equal(stat(&r, "interrupts.host"), 10);
+	assert_int_equal(stat(&r, "iommu.ir.compat"), 10);
+	run_free(&r);
+}
+
+/* A raw MSI to a handle no entry was written for: 0x22; beyond the table: 0x21. */
+static void test_raw_faults(void **state)
+{
+	(void)state;
+	struct run r;
+	run_ok(&r, MSI100,
+	       "trace: {gen: msi, rate: 100000, count: 3, addr: 0xfee00ff0}",  /* handle 127 */
+	       ", ir_entries: 128");
+	assert_int_equal(stat(&r, "iommu.ir.faults.not_present"), 3);
+	run_free(&r);
+	run_ok(&r, MSI100, "trace: {gen: msi, rate: 100000, count: 2, addr: 0xfee01010}",
+	       ", ir_entries: 128");                                            /* handle 128 */
+	assert_int_equal(stat(&r, "iommu.ir.faults.index"), 2);
+	run_free(&r);
+}
+
+/* Without remapping: compatibility-format entries, emulated delivery. */
+static void test_no_remapping(void **state)
+{
+	(void)state;
+	struct run r;
+	run_ok(&r, MSI100, IDLE, ", remapping: false, delivery: emulated");
+	assert_int_equal(stat(&r, "interrupts.delivered"), 100);
+	assert_int_equal(stat(&r, "vm_exits.total"), 100);
+	assert_false(stats_exists(r.s->stats, "iommu.ir.requests"));
+	run_free(&r);
+	build(&r, MSI100, IDLE, ", remapping: false, delivery: posted", false);
+	assert_int_equal(r.status, IOV_BAD_INPUT);
+	assert_non_null(strstr(r.e.msg, "needs interrupt remapping"));
+	run_free(&r);
+}
+
+static void test_bad_input(void **state)
+{
+	(void)state;
+	struct run r;
+	build(&r, "vectors: 3, trace: {gen: msi, rate: 1000, count: 1}", IDLE, ", ir_entries: 2",
+	      false);
+	assert_int_equal(r.status, IOV_BAD_INPUT);
+	assert_non_null(strstr(r.e.msg, "table is full"));
+	run_free(&r);
+	build(&r, MSI100, IDLE, ", guests: [{vm: vm9}]", false);
+	assert_int_equal(r.status, IOV_BAD_INPUT);
+	assert_non_null(strstr(r.e.msg, "must name a VM"));
+	run_free(&r);
+	build(&r, MSI100, IDLE, ", guests: [{vm: vm1, vcpu: 2}]", false);
+	assert_int_equal(r.status, IOV_BAD_INPUT);
+	assert_non_null(strstr(r.e.msg, "unknown key 'vcpu'"));
+	run_free(&r);
+}
+
+/* guests: overrides one VM; vCPUs spread the vectors. */
+static void test_guests_override(void **state)
+{
+	(void)state;
+	struct run r;
+	run_ok(&r, "vectors: 4, trace: {gen: msi, rate: 100000, count: 8}", IDLE,
+	       ", delivery: posted, guests: [{vm: vm0, vcpus: 2, delivery: emulated, "
+	       "eoi_virt: false}]");
+	assert_int_equal(stat(&r, "vm_exits.vms.vm0.total"), 16);
+	assert_int_equal(stat(&r, "iommu.ir.remapped"), 8);
+	run_free(&r);
+}
+
+static unsigned handled;
+static sim_time_t handled_at;
+
+static void on_irq(void *ctx, const struct pcie_fn *fn, unsigned index, sim_time_t now)
+{
+	(void)ctx;
+	(void)fn;
+	assert_int_equal(index, 3);
+	handled++;
+	handled_at = now;
+}
+
+/* host.h called directly: exits, host work, an injected interrupt. */
+static void test_api(void **state)
+{
+	(void)state;
+	struct run r;
+	build(&r, IDLE, IDLE, ", clock: 1GHz, delivery: emulated, eoi_virt: false", false);
+	assert_int_equal(r.status, 0);
+	struct host *h = host_find(r.s, "hv");
+	assert_non_null(h);
+	assert_ptr_equal(host_find(r.s, NULL), h);
+	assert_null(host_find(r.s, "nope"));
+	assert_int_equal(host_vm_exit(h, 1, 0, HOST_EXIT_MMIO, 268), 7000 * SIM_NS);
+	assert_int_equal(host_vm_exit(h, 1, 0, HOST_EXIT_IO_KICK, 0), 2565 * SIM_NS);
+	assert_int_equal(host_cpu_work(h, 1, 500), 500 * SIM_NS);
+	static const struct host_irq_ops ops = { .handle = on_irq };
+	handled = 0;
+	host_inject_virq(h, 0, 0, NULL, 3, &ops, NULL);
+	assert_int_equal(sim_execute(r.s, NULL, NULL, &r.e), 0);
+	assert_int_equal(handled, 1);
+	assert_int_equal(handled_at, 2565 * SIM_NS);    /* the exit, injection included */
+	assert_int_equal(stat(&r, "vm_exits.by_reason.mmio"), 1);
+	assert_int_equal(stat(&r, "vm_exits.by_reason.io_kick"), 1);
+	assert_int_equal(stat(&r, "vm_exits.by_reason.external_interrupt"), 1);
+	assert_int_equal(stat(&r, "vm_exits.by_reason.eoi"), 1);
+	assert_int_equal(stat(&r, "vm_exits.vms.vm1.cycles"), 7000 + 2565);
+	assert_int_equal(stat(&r, "hypervisor.vms.vm1.cpu_cycles"), 7000 + 2565 + 500);
+	assert_int_equal(stat(&r, "hypervisor.work_cycles"), 500);
+	assert_int_equal(stat(&r, "interrupts.latency_ns.injected.count"), 1);
+	run_free(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_exits_running),
+		cmocka_unit_test(test_halted_wakeups),
+		cmocka_unit_test(test_latency_paths),
+		cmocka_unit_test(test_on_coalescing),
+		cmocka_unit_test(test_preempted_suppressed),
+		cmocka_unit_test(test_compat_blocked),
+		cmocka_unit_test(test_raw_faults),
+		cmocka_unit_test(test_no_remapping),
+		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_guests_override),
+		cmocka_unit_test(test_api),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
