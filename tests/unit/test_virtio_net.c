@@ -232,6 +232,33 @@ static void test_rr(void **state)
 	fx_free(&f);
 }
 
+/* A packet trace: pkt_tx sent by the guest, pkt_rx arriving from the wire;
+ * a record of another source stops the run with a bad-input error. */
+static void test_trace(void **state)
+{
+	(void)state;
+	struct fx f;
+	run_stub(&f, "trace: " IOVSIM_TEST_DATA "/traces/virtio-pkts.trace\n");
+	assert_int_equal(vstat(&f, "tx_packets"), 3);
+	assert_int_equal(vstat(&f, "tx_bytes"), 1500 + 64 + 64);
+	assert_int_equal(vstat(&f, "rx_packets"), 2);
+	assert_int_equal(vstat(&f, "rx_bytes"), 1512);
+	assert_true(vstat(&f, "rx_latency_ns.min") >= 2000);   /* the stub's 2 us to the handler */
+	fx_free(&f);
+
+	struct iov_err e = { 0 };
+	f.doc = yaml_doc("trace: " IOVSIM_TEST_DATA "/traces/virtio-bad-src.trace\n");
+	f.s = sim_create(SIM_KERNEL_NATIVE, 1, &e);
+	f.st.s = f.s;
+	struct component *c = sim_add_component(f.s, &model_virtio_net, "v", cfg_doc_root(f.doc), &e);
+	assert_non_null(c);
+	virtio_net_use_host(c, &stub_ops, &f.st);
+	assert_int_equal(sim_execute(f.s, NULL, NULL, &e), -1);
+	assert_int_equal(e.status, IOV_BAD_INPUT);
+	assert_non_null(strstr(e.msg, "source 'w'"));
+	fx_free(&f);
+}
+
 /* Bad input is located: fn of another device, dst other than the wire. */
 static void test_bad_traffic(void **state)
 {
@@ -293,6 +320,7 @@ int main(void)
 		cmocka_unit_test(test_copy_cost_scale),
 		cmocka_unit_test(test_rx_stream),
 		cmocka_unit_test(test_rr),
+		cmocka_unit_test(test_trace),
 		cmocka_unit_test(test_bad_traffic),
 		cmocka_unit_test(test_real_host),
 	};
