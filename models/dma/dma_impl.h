@@ -64,6 +64,7 @@ struct dma_source {
 
 	bool ats_started;               /* cur's first TLP was a Translation Request (ATS) */
 
+	const struct cfg_node *node;    /* the component's map (located errors) */
 	struct msix_table msix;         /* 'vectors' entries, programmed by the host */
 	uint64_t msi_addr;              /* cur (an msi record): where its write goes */
 	uint32_t msi_data;

@@ -140,11 +140,13 @@ int dma_msix_elaborate(struct dma_source *d, struct iov_err *e)
 		return 0;
 	struct sim *s = d->c.sim;
 	struct host *h = host_find(s, d->p.host[0] ? d->p.host : NULL);
-	if (!h)
-		return iov_err_set(e, IOV_BAD_INPUT, "%s: vectors: %llu needs a host component to "
-				   "program the MSI-X table%s%s", d->c.name,
-				   (unsigned long long)d->p.vectors, d->p.host[0] ? "; no host " : "",
-				   d->p.host);
+	if (!h) {
+		const struct cfg_node *n = cfg_get(d->node, d->p.host[0] ? "host" : "vectors");
+		return cfg_err(e, n ? n : d->node, "%s: vectors: %llu needs a host component to "
+			       "program the MSI-X table%s%s", d->c.name,
+			       (unsigned long long)d->p.vectors, d->p.host[0] ? "; no host " : "",
+			       d->p.host);
+	}
 	d->msix.n = (unsigned)d->p.vectors;
 	if (!(d->msix.e = calloc(d->msix.n, sizeof(*d->msix.e))))
 		return iov_err_set(e, IOV_INTERNAL, "out of memory");

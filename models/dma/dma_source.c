@@ -545,6 +545,7 @@ static struct component *dma_create(struct sim *s, const char *name, const void 
 		return NULL;
 	}
 	d->p = *(const struct dma_source_params *)params;
+	d->node = node;
 	component_init(&d->c, s, &model_dma_source, name, &d->p.clock);
 	d->txns = calloc(d->p.max_outstanding, sizeof(*d->txns));
 	d->free_txn = calloc(d->p.max_outstanding, sizeof(*d->free_txn));

@@ -17,6 +17,8 @@
  * time, several vCPUs per pCPU, host interrupt affinity, cache and TLB
  * pollution by exits (indirect costs), halt polling.
  */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,6 +46,9 @@ static const char *const host_delivery_names[] = { "emulated", "posted", NULL };
 	{ "vcpu_state", PARAM_ENUM, (base) + HG(state), "running", 0, 0, host_state_names,     \
 	  "initial state of the VM's vCPUs: running (in guest mode), halted (blocked in the "  \
 	  "host after HLT), preempted (runnable, descheduled until resume_at)" },              \
+	{ "vcpu_states", PARAM_NODE, (base) + HG(states), "", 0, 0, NULL,                       \
+	  "per-vCPU initial states, a list (entry i for vCPU i) of running / halted / "         \
+	  "preempted overriding vcpu_state" },                                                  \
 	{ "delivery", PARAM_ENUM, (base) + HG(delivery), "posted", 0, 0, host_delivery_names,  \
 	  "interrupt delivery for the VM's assigned functions: emulated (host vector, exit, "  \
 	  "injection) or posted (posted-interrupt descriptor, needs remapping)" },             \
@@ -120,6 +125,17 @@ static const struct param_desc host_param_desc[] = {
 	{ NULL, 0, 0, NULL, 0, 0, NULL, NULL },
 };
 
+int host_err(const struct host *h, struct iov_err *e, const char *key, const char *fmt, ...)
+{
+	char msg[768];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	const struct cfg_node *n = h->node ? cfg_get(h->node, key) : NULL;
+	return cfg_err(e, n ? n : h->node, "%s: %s", h->c.name, msg);
+}
+
 struct host *host_find(struct sim *s, const char *name)
 {
 	for (size_t i = 0; i < s->ncomps; i++)
@@ -164,6 +180,28 @@ void host_irq_put(struct host *h, struct host_irq *r)
 
 /* ---------------------------------------------------------------- VMs -- */
 
+int host_vcpu_initial(const struct host *h, const struct host_vm *vm, unsigned idx,
+		      enum host_vcpu_state *out, struct iov_err *e)
+{
+	const struct cfg_node *l = vm->cfg.states;
+	*out = (enum host_vcpu_state)vm->cfg.state;
+	if (!l || (l->kind == CFG_SCALAR && !*l->str))
+		return 0;
+	if (l->kind != CFG_SEQ || l->n > vm->cfg.vcpus)
+		return cfg_err(e, l, "%s: VM '%s': vcpu_states must be a list of at most vcpus (%llu) "
+			       "states", h->c.name, vm->name, (unsigned long long)vm->cfg.vcpus);
+	if (idx >= l->n)
+		return 0;
+	const struct param_desc *d = host_guest_desc;
+	while (strcmp(d->name, "vcpu_state"))
+		d++;
+	struct host_guest_cfg tmp;
+	if (cfg_parse_value(l->items[idx], d, &tmp, e))
+		return -1;
+	*out = (enum host_vcpu_state)tmp.state;
+	return 0;
+}
+
 static int host_vm_index(const struct sim *s, const char *name)
 {
 	for (size_t v = 0; v < s->iso.nvms; v++)
@@ -193,7 +231,8 @@ static int host_guest_load(struct host *h, const struct cfg_node *g, struct iov_
 			d++;
 		if (!d->name)
 			return cfg_err(e, g->items[k], "%s: guests: unknown key '%s'; allowed: vm, "
-				       "vcpus, vcpu_state, delivery, eoi_virt, idle_halt, resume_at",
+				       "vcpus, vcpu_state, vcpu_states, delivery, eoi_virt, idle_halt, "
+				       "resume_at",
 				       h->c.name, g->keys[k]);
 		if (cfg_parse_value(g->items[k], d, cfg, e))
 			return -1;
@@ -224,10 +263,10 @@ static int host_vm_stats(struct host *h, struct host_vm *vm, struct iov_err *e)
 static int host_check_vm(struct host *h, struct host_vm *vm, struct iov_err *e)
 {
 	if (vm->cfg.delivery == HOST_POSTED && !h->p.remapping)
-		return iov_err_set(e, IOV_BAD_INPUT, "%s: VM '%s': posted delivery needs interrupt "
-				   "remapping (remapping: true)", h->c.name, vm->name);
+		return host_err(h, e, "remapping", "VM '%s': posted delivery needs interrupt "
+				"remapping (remapping: true)", vm->name);
 	if (h->napics + vm->cfg.vcpus > 255)
-		return iov_err_set(e, IOV_BAD_INPUT, "%s: more than 254 vCPUs in all", h->c.name);
+		return host_err(h, e, "guests", "more than 254 vCPUs in all");
 	return 0;
 }
 
@@ -242,9 +281,10 @@ static int host_alloc_descriptors(struct host *h, struct iov_err *e)
 			  PHYSMEM_FRAME_SIZE;
 	for (uint64_t i = 0; i < frames; i++) {
 		uint64_t pa;
-		if (physmem_alloc_frame(pm, &pa, e))
-			return iov_err_set(e, IOV_BAD_INPUT, "%s: ir_size cannot hold the IR table "
-					   "and the vCPUs' posted-interrupt descriptors", h->c.name);
+		struct iov_err e2 = { 0 };
+		if (physmem_alloc_frame(pm, &pa, &e2))
+			return host_err(h, e, "ir_size", "ir_size cannot hold the IR table and the "
+					"vCPUs' posted-interrupt descriptors");
 		if (i == 0)
 			h->pd_base = pa;
 		else if (pa != h->pd_base + i * PHYSMEM_FRAME_SIZE)
@@ -321,11 +361,10 @@ static int host_find_rc(struct host *h, struct iov_err *e)
 			h->rc = c;
 	}
 	if (!h->rc && h->p.rc[0])
-		return iov_err_set(e, IOV_BAD_INPUT, "%s: rc '%s' is not a component of the scenario",
-				   h->c.name, h->p.rc);
+		return host_err(h, e, "rc", "rc '%s' is not a component of the scenario", h->p.rc);
 	if (h->rc && rc_set_irq_sink(h->rc, &host_rc_irq_ops, h))
-		return iov_err_set(e, IOV_BAD_INPUT, "%s: '%s' is not a pcie_root_complex, or "
-				   "another host already takes its interrupts", h->c.name, h->rc->name);
+		return host_err(h, e, "rc", "'%s' is not a pcie_root_complex, or another host "
+				"already takes its interrupts", h->rc->name);
 	return 0;
 }
 
@@ -398,6 +437,9 @@ static int host_stats_irq(struct host *h, struct iov_err *e)
 	    !HCTR(st_host, "interrupts.host", "", "interrupts of host-owned functions (no VM)") ||
 	    !HCTR(st_merged, "interrupts.merged", "", "posted interrupts merged into one already "
 		  "pending for the same vector (one PIR bit)") ||
+	    !HCTR(st_exitless, "interrupts.exitless_injections", "", "emulated interrupts that "
+		  "arrived while their vCPU was in root mode: injected at that VM entry, no exit "
+		  "of their own") ||
 	    !HCTR(st_notifications, "interrupts.posted.notifications", "", "posted-interrupt "
 		  "notifications sent (ON was clear, SN clear)") ||
 	    !HCTR(st_coalesced, "interrupts.posted.coalesced", "", "posts with ON already set: "
@@ -448,13 +490,13 @@ static int host_stats(struct host *h, struct iov_err *e)
 static struct component *host_create(struct sim *s, const char *name, const void *params,
 				     const struct cfg_node *node, struct iov_err *e)
 {
-	(void)node;
 	struct host *h = calloc(1, sizeof(*h));
 	if (!h) {
 		iov_err_set(e, IOV_INTERNAL, "out of memory");
 		return NULL;
 	}
 	h->p = *(const struct host_params *)params;
+	h->node = node;
 	component_init(&h->c, s, &model_host, name, &h->p.clock);
 	char what[160];
 	snprintf(what, sizeof(what), "host '%s'", name);

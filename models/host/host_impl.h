@@ -34,6 +34,7 @@ enum host_irq_path {
 struct host_guest_cfg {
 	uint64_t vcpus;
 	int state;                      /* enum host_vcpu_state: initial state */
+	const struct cfg_node *states;  /* per-vCPU initial states (a list), or NULL/empty */
 	int delivery;                   /* enum host_delivery */
 	int eoi_virt;
 	int idle_halt;                  /* an initially halted vCPU halts again when idle */
@@ -52,6 +53,8 @@ struct host_params {
 	sim_time_t iec_latency, ir_read_latency;
 };
 
+#define VCPU_ROOT_SEGS 4                /* root-mode segments a vCPU remembers */
+
 struct host;
 struct host_vm;
 struct host_irq;
@@ -63,6 +66,8 @@ struct host_vcpu {
 	enum host_vcpu_state state;
 	bool idle;                      /* halts again once it has nothing to do */
 	sim_time_t busy_until;          /* end of the work reserved on its time line */
+	sim_time_t root[VCPU_ROOT_SEGS][2];   /* latest root-mode segments [from, to) reserved */
+	unsigned root_next;
 	sim_time_t resume_at;
 	unsigned inflight;              /* interrupts on their way to / in its handler */
 	uint64_t pda;                   /* posted-interrupt descriptor (posted VMs) */
@@ -116,6 +121,7 @@ struct host_irq {
 struct host {
 	struct component c;
 	struct host_params p;
+	const struct cfg_node *node;    /* the component's map, for located errors */
 	bool ready;                     /* VMs and vCPUs built (host_ready) */
 	struct component *rc;
 	struct ir_unit *ir;             /* NULL without remapping */
@@ -133,7 +139,7 @@ struct host {
 	size_t nchunks;
 
 	uint64_t *st_received, *st_delivered, *st_wakeups, *st_blocked, *st_spurious, *st_host;
-	uint64_t *st_merged, *st_notifications, *st_coalesced, *st_suppressed;
+	uint64_t *st_merged, *st_exitless, *st_notifications, *st_coalesced, *st_suppressed;
 	uint64_t *st_exits, *st_by_reason[HOST_EXIT__COUNT], *st_exit_cycles;
 	uint64_t *st_cpu_cycles, *st_work_cycles, *st_wakeup_cycles;
 	double *st_exits_per_s, *st_exits_per_irq, *st_irqs_per_s;
@@ -141,6 +147,14 @@ struct host {
 };
 
 extern const char *const host_exit_reason_names[HOST_EXIT__COUNT];
+
+/* A located error at the host's key 'key' (or its map when absent). */
+int host_err(const struct host *h, struct iov_err *e, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* The initial state of vCPU idx of vm (vcpu_states entry, else vcpu_state). */
+int host_vcpu_initial(const struct host *h, const struct host_vm *vm, unsigned idx,
+		      enum host_vcpu_state *out, struct iov_err *e);
 
 /* host.c: build VMs, vCPUs and per-VM stats once (from elaborate or the first
  * host_register_msix, whichever comes first). */
@@ -168,6 +182,8 @@ void vcpu_run_handler(struct host_vcpu *v, struct host_irq *r, sim_time_t t, boo
 /* Wake halted v from time t (a host wakeup, not a guest exit): returns when
  * it is back in guest mode. */
 sim_time_t vcpu_wake(struct host_vcpu *v, sim_time_t t);
+/* Reserve [from, to) on v's time line as root mode (an exit, a wakeup). */
+void vcpu_root(struct host_vcpu *v, sim_time_t from, sim_time_t to);
 /* v has reserved work up to busy_until: look again then whether it idles. */
 void vcpu_idle_check(struct host_vcpu *v);
 

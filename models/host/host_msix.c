@@ -36,9 +36,9 @@ static int host_hvec(struct host *h, unsigned apic, const struct pcie_fn *fn, ui
 		     struct iov_err *e)
 {
 	if (h->hvec_next[apic] > HOST_LAST_VECTOR)
-		return iov_err_set(e, IOV_BAD_INPUT, "%s: CPU %u is out of host vectors for '%s' "
-				   "(0x%x..0x%x in use)", h->c.name, apic, fn->name,
-				   HOST_FIRST_VECTOR, HOST_LAST_VECTOR);
+		return host_err(h, e, "vcpus", "CPU %u is out of host vectors for '%s' (0x%x..0x%x "
+				"in use); give the VM more vCPUs", apic, fn->name, HOST_FIRST_VECTOR,
+				HOST_LAST_VECTOR);
 	*vec = (uint8_t)h->hvec_next[apic]++;
 	h->hvec_virq[apic * 256u + *vec] = (uint32_t)h->nvirqs + 1;
 	return 0;
@@ -50,8 +50,8 @@ static int host_program_vm(struct host *h, struct host_virq *q, struct msix_entr
 {
 	struct host_vcpu *v = q->vcpu;
 	if (v->next_gvec > HOST_LAST_VECTOR)
-		return iov_err_set(e, IOV_BAD_INPUT, "%s: VM '%s' vCPU %u is out of guest vectors "
-				   "for '%s'", h->c.name, v->vm->name, v->idx, q->fn->name);
+		return host_err(h, e, "vcpus", "VM '%s' vCPU %u is out of guest vectors for '%s'; "
+				"give the VM more vCPUs", v->vm->name, v->idx, q->fn->name);
 	q->gvec = (uint8_t)v->next_gvec++;
 	v->gvec_virq[q->gvec] = (uint32_t)h->nvirqs + 1;
 	bool posted = v->vm->cfg.delivery == HOST_POSTED;
@@ -66,7 +66,12 @@ static int host_program_vm(struct host *h, struct host_virq *q, struct msix_entr
 	uint16_t handle;
 	struct irte x = { .present = true, .posted = posted, .vector = posted ? q->gvec : hv,
 			  .dest = v->apic, .pda = v->pda, .sid = q->fn->rid, .svt = 1, .sq = 0 };
-	if (ir_alloc(h->ir, &handle, h->c.name, e) || ir_set_entry(h->ir, handle, &x, e))
+	struct iov_err e2 = { 0 };
+	if (ir_alloc(h->ir, &handle, h->c.name, &e2))
+		return host_err(h, e, "ir_entries", "the interrupt remapping table is full (%llu "
+				"entries) at '%s' vector %u; raise ir_entries",
+				(unsigned long long)h->p.ir.entries, q->fn->name, q->index);
+	if (ir_set_entry(h->ir, handle, &x, e))
 		return -1;
 	me->addr = msi_addr_remappable(handle);
 	me->data = 0;

@@ -2,9 +2,12 @@
  *
  * Each vCPU is pinned to its own physical CPU (APIC ID 1, 2, ... in VM
  * order; APIC 0 is the host's). Its work is one time line: exits, wakeups
- * and guest handlers are reserved one after the other from busy_until, so
- * an interrupt for a busy vCPU waits until it is free and then takes its
- * whole path (an exit if the vCPU is in guest mode).
+ * and guest handlers are reserved one after the other from busy_until. An
+ * emulated interrupt that arrives while the vCPU is in root mode (inside
+ * one of its last VCPU_ROOT_SEGS reserved exits or wakeups) takes no exit of
+ * its own: the host injects it at a VM entry (interrupts.exitless_injections)
+ * and its handler runs after the work already reserved; one that arrives in
+ * guest mode exits (its exit is reserved after that work).
  *
  * Emulated delivery (the host vector reached the vCPU's CPU):
  *   running:   external-interrupt exit (cycles_external_interrupt, which
@@ -19,9 +22,10 @@
  * (an idle guest, idle_halt) executes HLT again once it has nothing left
  * to do: a halt exit (cycles_halt), and it is halted again.
  *
- * Not modelled: merging of exits when interrupts overlap (a busy vCPU
- * serializes them), guest interrupt masking and priorities, vCPU
- * migration, time slices (a preempted vCPU comes back once, at resume_at).
+ * Not modelled: an exit that interrupts a guest handler in the middle (it
+ * is reserved after the handler), guest interrupt masking and priorities,
+ * same-vector merging in the virtual APIC's IRR, vCPU migration, time
+ * slices (a preempted vCPU comes back once, at resume_at).
  */
 #include "models/host/host_impl.h"
 
@@ -78,9 +82,11 @@ void vcpu_run_handler(struct host_vcpu *v, struct host_irq *r, sim_time_t t, boo
 {
 	struct host *h = v->h;
 	sim_time_t s = t > v->busy_until ? t : v->busy_until;
+	sim_time_t eoi = s + host_cycles(h, h->p.isr_cycles);
 	r->eoi_exit = eoi_exit;
-	v->busy_until = s + host_cycles(h, h->p.isr_cycles) +
-			(eoi_exit ? host_cycles(h, h->p.cost[HOST_EXIT_EOI]) : 0);
+	v->busy_until = eoi;
+	if (eoi_exit)
+		vcpu_root(v, eoi, eoi + host_cycles(h, h->p.cost[HOST_EXIT_EOI]));
 	sim_schedule_at(h->c.sim->k, s, vcpu_ev_handler, r);
 }
 
@@ -91,8 +97,25 @@ sim_time_t vcpu_wake(struct host_vcpu *v, sim_time_t t)
 	if (host_pi_control(v))
 		sim_abort(h->c.sim);
 	sim_schedule_at(h->c.sim->k, t, vcpu_ev_wakeup, v);
-	v->busy_until = t + host_cycles(h, h->p.wakeup_cycles);
+	vcpu_root(v, t, t + host_cycles(h, h->p.wakeup_cycles));
 	return v->busy_until;
+}
+
+void vcpu_root(struct host_vcpu *v, sim_time_t from, sim_time_t to)
+{
+	v->root[v->root_next][0] = from;
+	v->root[v->root_next][1] = to;
+	v->root_next = (v->root_next + 1) % VCPU_ROOT_SEGS;
+	if (to > v->busy_until)
+		v->busy_until = to;
+}
+
+static bool vcpu_in_root(const struct host_vcpu *v, sim_time_t now)
+{
+	for (unsigned i = 0; i < VCPU_ROOT_SEGS; i++)
+		if (now >= v->root[i][0] && now < v->root[i][1])
+			return true;
+	return false;
 }
 
 void vcpu_deliver_emulated(struct host_vcpu *v, struct host_irq *r)
@@ -104,9 +127,13 @@ void vcpu_deliver_emulated(struct host_vcpu *v, struct host_irq *r)
 	v->inflight++;
 	switch (v->state) {
 	case VCPU_RUNNING:
+		if (vcpu_in_root(v, now)) {
+			(*h->st_exitless)++;    /* injected at the pending VM entry */
+			break;
+		}
 		sim_schedule_at(k, t, vcpu_ev_ext_exit, r);
-		t += host_cycles(h, h->p.cost[HOST_EXIT_EXTERNAL_INTERRUPT]);
-		v->busy_until = t;
+		vcpu_root(v, t, t + host_cycles(h, h->p.cost[HOST_EXIT_EXTERNAL_INTERRUPT]));
+		t = v->busy_until;
 		break;
 	case VCPU_HALTED:
 		if (r->path == PATH_EMULATED)
@@ -130,7 +157,7 @@ static void vcpu_ev_idle(void *arg)
 		return;
 	host_exit_account(h, v->vm, HOST_EXIT_HALT, h->p.cost[HOST_EXIT_HALT]);
 	v->state = VCPU_HALTED;
-	v->busy_until = now + host_cycles(h, h->p.cost[HOST_EXIT_HALT]);
+	vcpu_root(v, now, now + host_cycles(h, h->p.cost[HOST_EXIT_HALT]));
 	if (host_pi_control(v))
 		sim_abort(h->c.sim);
 }
@@ -159,8 +186,10 @@ int vcpu_build(struct host *h, struct host_vm *vm, unsigned idx, unsigned apic,
 	       struct iov_err *e)
 {
 	struct host_vcpu *v = &vm->vcpus[idx];
-	*v = (struct host_vcpu){ .h = h, .vm = vm, .idx = idx, .apic = apic,
-				 .state = (enum host_vcpu_state)vm->cfg.state,
+	enum host_vcpu_state st;
+	if (host_vcpu_initial(h, vm, idx, &st, e))
+		return -1;
+	*v = (struct host_vcpu){ .h = h, .vm = vm, .idx = idx, .apic = apic, .state = st,
 				 .resume_at = vm->cfg.resume_at, .next_gvec = HOST_FIRST_VECTOR };
 	v->idle = v->state == VCPU_HALTED && vm->cfg.idle_halt;
 	h->by_apic[apic] = v;

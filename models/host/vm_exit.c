@@ -49,7 +49,8 @@ sim_time_t host_vm_exit(struct host *h, int vm, unsigned vcpu, enum host_exit_re
 	if (m && vcpu < m->nvcpus) {
 		struct host_vcpu *v = &m->vcpus[vcpu];
 		sim_time_t now = sim_now(h->c.sim->k);
-		v->busy_until = (v->busy_until > now ? v->busy_until : now) + d;
+		sim_time_t t = v->busy_until > now ? v->busy_until : now;
+		vcpu_root(v, t, t + d);
 	}
 	return d;
 }

@@ -25,6 +25,8 @@
 
 extern const struct model model_sriov_nic;
 
+static const char *const nic_mbx_policies[] = { "trust", "strict", "deny", NULL };
+
 #define NP(f) offsetof(struct nic_params, f)
 static const struct param_desc nic_param_desc[] = {
 	{ "clock", PARAM_FREQ, NP(clock), "1GHz", 1e6, 1e11, NULL,
@@ -57,6 +59,9 @@ static const struct param_desc nic_param_desc[] = {
 	  "buffer per descriptor; packets must fit one" },
 	{ "rx_buffer", PARAM_SIZE, NP(rx_buffer), "512KiB", 2048, 1ull << 32, NULL,
 	  "on-chip RX packet buffer shared by all functions; full = drop (assumption)" },
+	{ "tx_buffer", PARAM_SIZE, NP(tx_buffer), "160KiB", 2048, 1ull << 32, NULL,
+	  "on-chip TX packet buffer shared by all functions: a packet's data is read only when "
+	  "it has room, rings take turns (assumption: 82599-class)" },
 	{ "itr_packets", PARAM_U64, NP(itr_packets), "32", 1, 65536, NULL,
 	  "interrupt moderation: completions that raise an interrupt at once (assumption)" },
 	{ "itr_time", PARAM_TIME, NP(itr_time), "10us", 0, 1e12, NULL,
@@ -78,6 +83,21 @@ static const struct param_desc nic_param_desc[] = {
 	  "offset in a VM's first memory range where its functions' rings and buffers start" },
 	{ "mac_base", PARAM_U64, NP(mac_base), "0x020000000000", 0, 0xffffffffffffull, NULL,
 	  "MAC of the PF; VF n gets mac_base + n unless its entry sets one" },
+	{ "total_queue_pairs", PARAM_U64, NP(total_queue_pairs), "128", 1, 4096, NULL,
+	  "queue pairs the device has for the PF and its VFs (assumption: 82599-class, 128)" },
+	{ "total_vectors", PARAM_U64, NP(total_vectors), "256", 2, 65536, NULL,
+	  "MSI-X vectors the device has for the PF and its VFs (assumption)" },
+	{ "vf_queue_pairs", PARAM_U64, NP(vf_queue_pairs), "1", 1, NIC_MAX_QP, NULL,
+	  "queue pairs the PF driver gives each VF (vf_config may say otherwise)" },
+	{ "vf_config", PARAM_NODE, NP(vf_config), "", 0, 0, NULL,
+	  "per VF: a list of {vf, queue_pairs, mac, vlan, rate, trusted}" },
+	{ "mailbox", PARAM_NODE, NP(mailbox), "", 0, 0, NULL,
+	  "VF-to-PF mailbox requests: a list of {at, vf, op: set_mac|set_vlan, value}" },
+	{ "mbx_policy", PARAM_ENUM, NP(mbx_policy), "strict", 0, 0, nic_mbx_policies,
+	  "the PF driver's answer: trust (accept), strict (refuse changing what the "
+	  "administrator set, unless trusted), deny" },
+	{ "mbx_latency", PARAM_TIME, NP(mbx_latency), "20us", 0, 1e12, NULL,
+	  "mailbox request to the PF driver's answer (assumption)" },
 	{ "traffic", PARAM_NODE, NP(traffic), "", 0, 0, NULL,
 	  "generators: a list of {fn, type: stream|rr, ...} (docs/models/nic.md)" },
 	{ "trace", PARAM_PATH, NP(trace), "", 0, 0, NULL,
@@ -342,7 +362,10 @@ static int nic_fn_setup(struct nic *n, struct nic_fn *f, uint64_t stride, struct
 		nic_ring_init(&f->qp[q].tx, f, q, true, &at);
 		f->qp[q].rx.slot = calloc(n->p.ring_size, sizeof(struct nic_pkt *));
 		f->qp[q].tx.slot = calloc(n->p.ring_size, sizeof(struct nic_pkt *));
-		if (!f->qp[q].rx.slot || !f->qp[q].tx.slot)
+		f->qp[q].rx.finished = calloc(n->p.ring_size, sizeof(bool));
+		f->qp[q].tx.finished = calloc(n->p.ring_size, sizeof(bool));
+		if (!f->qp[q].rx.slot || !f->qp[q].tx.slot || !f->qp[q].rx.finished ||
+		    !f->qp[q].tx.finished)
 			return iov_err_set(e, IOV_INTERNAL, "out of memory");
 	}
 	/* Without a host model: compatibility-format entries, vector 0x30 + i. */
@@ -366,6 +389,7 @@ static void nic_fn_free(struct nic *n, struct nic_fn *f)
 			while ((p = nic_pkt_pop(&r->waiting)))
 				nic_pkt_free(n, p);
 			free(r->slot);
+			free(r->finished);
 		}
 	}
 	free(f->qp);
@@ -431,6 +455,7 @@ static void nic_destroy(struct component *c)
 		free(n->pkt_chunks[i]);
 	free(n->pkt_chunks);
 	free(n->flow_mac);
+	free(n->mbx);
 	if (n->owns_tot)
 		free(n->tot);
 	free(n);
@@ -449,6 +474,7 @@ static struct component *nic_create(struct sim *s, const char *name, const void 
 		return NULL;
 	}
 	n->p = *(const struct nic_params *)params;
+	n->node = node;
 	component_init(&n->c, s, &model_sriov_nic, name, &n->p.clock);
 	char path[256];
 	if (component_add_port(&n->c, &n->up, "up", &nic_up_ops, e) ||
@@ -473,6 +499,11 @@ static struct component *nic_create(struct sim *s, const char *name, const void 
 	    !NIC_STAT(st_rx_buffer_full, "rx_buffer_full", "RX packets dropped: RX buffer full") ||
 	    !NIC_STAT(st_doorbells, "doorbell_writes", "doorbell MMIO writes received") ||
 	    !NIC_STAT(st_bad_doorbells, "bad_doorbells", "writes to BAR0 at no ring's doorbell") ||
+	    !NIC_STAT(st_mbx_requests, "mailbox.requests", "VF-to-PF mailbox requests") ||
+	    !NIC_STAT(st_mbx_accepted, "mailbox.accepted", "requests the PF driver accepted") ||
+	    !NIC_STAT(st_mbx_refused, "mailbox.refused", "requests the PF driver refused") ||
+	    !(snprintf(path, sizeof(path), "components.%s.mailbox.latency_ns", name),
+	      n->st_mbx_latency = stats_hist(s->stats, path, "ns", 1e-3, "request to answer", e)) ||
 	    !(snprintf(path, sizeof(path), "components.%s.wire.tx_gbps", name),
 	      n->st_wire_tx_gbps = stats_value(s->stats, path, "Gb/s", "packet throughput on the "
 					       "port, TX", e)) ||
@@ -504,7 +535,7 @@ static int nic_elaborate(struct component *c, struct iov_err *e)
 		return iov_err_set(e, IOV_BAD_INPUT, "%s: an sriov_nic needs a pcie_root_complex "
 				   "(its doorbells come from there)", c->name);
 	n->rc = t->rc->c;
-	if (nic_totals_create(n, e))
+	if (nic_totals_create(n, e) || nic_vfs_setup(n, e) || nic_mbx_load(n, e))
 		return -1;
 	unsigned maxq = 0;
 	for (unsigned i = 0; i < n->nfns; i++)
@@ -523,6 +554,7 @@ static int nic_start(struct component *c, struct iov_err *e)
 	for (unsigned i = 0; i < n->nfns; i++)
 		nic_drv_start(&n->fns[i]);
 	nic_traffic_start(n);
+	nic_mbx_start(n);
 	return 0;
 }
 

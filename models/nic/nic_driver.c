@@ -76,6 +76,7 @@ bool nic_drv_post_tx(struct nic_fn *f, unsigned q, struct nic_pkt *p, bool defer
 	p->src_fn = f->idx;
 	p->queue = (uint16_t)q;
 	r->slot[r->tail % r->size] = p;
+	p->desc = r->tail;
 	r->tail++;
 	if (!defer)
 		nic_drv_kick(f, q);

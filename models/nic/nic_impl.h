@@ -36,7 +36,7 @@ struct nic_params {
 	uint64_t wire_overhead;         /* bytes per frame on the wire beyond its length */
 	uint64_t queue_pairs;           /* the PF's own queue pairs */
 	uint64_t ring_size, desc_size, desc_per_fetch, desc_cache, wb_batch;
-	uint64_t buf_size, rx_buffer;
+	uint64_t buf_size, rx_buffer, tx_buffer;
 	uint64_t itr_packets;
 	sim_time_t itr_time;
 	sim_time_t irq_direct_latency;
@@ -45,6 +45,10 @@ struct nic_params {
 	uint64_t drv_irq_cycles, drv_pkt_cycles, tx_batch;
 	uint64_t host_base, guest_offset;
 	uint64_t mac_base;
+	uint64_t total_queue_pairs, total_vectors, vf_queue_pairs;
+	int mbx_policy;                 /* 0 trust, 1 strict, 2 deny */
+	sim_time_t mbx_latency;
+	const struct cfg_node *vf_config, *mailbox;
 	const struct cfg_node *traffic, *flows;
 	const char *trace;
 	const char *host;
@@ -60,6 +64,7 @@ struct nic_pkt {
 	uint16_t src_fn, dst_fn;        /* function indices; NIC_DST_WIRE = the network */
 	uint64_t dst_mac;               /* TX: destination MAC (0: a host on the network) */
 	uint16_t queue;                 /* queue pair at the function that holds it */
+	uint32_t desc;                  /* ring counter of its descriptor */
 	int32_t gen;                    /* generator index that made it, -1 = trace */
 	uint32_t session;               /* rr: session of the generator */
 	sim_time_t t0;                  /* TX: doorbell write; RX: last bit in from the wire */
@@ -101,12 +106,14 @@ struct nic_ring {
 	uint32_t wb;                    /* device: written back (the driver may see them) */
 	uint32_t reaped;                /* driver: processed */
 	struct nic_pkt **slot;          /* per slot: the packet of that descriptor */
+	bool *finished;                 /* per slot: done, but an earlier one is not yet */
 	struct nic_pkt_fifo waiting;    /* RX: packets in the device buffer without a descriptor */
 	/* interrupt moderation */
 	uint32_t itr_pending;           /* completions since the last interrupt */
 	bool itr_armed;
 	sim_event_id itr_ev;
-	sim_time_t t_doorbell;          /* TX: the last doorbell's time (for packets it posted) */
+	struct nic_ring *wait_next;     /* TX: in the NIC's list of rings waiting for TX buffer */
+	bool waiting_buf;
 };
 
 struct nic_qp {
@@ -144,9 +151,10 @@ struct nic_fn {
 	struct msix_table msix;
 	uint64_t mac;                   /* 48 bits */
 	uint16_t vlan;
+	bool admin_mac, admin_vlan;     /* set by the administrator (vf_config) */
+	bool trusted;
 	struct nic_bucket bucket;
-	struct nic_pkt_fifo rl_q;       /* TX packets held by the rate limit */
-	bool rl_pending;
+	bool rl_pending;                /* TX rings wait for the rate limit's tokens */
 	uint64_t mem_base, mem_size;    /* its rings and buffers in guest memory (IOVA) */
 	struct nic_fn_stats st;
 	uint32_t tx_queue_rr;           /* next TX queue for packets without a flow */
@@ -211,10 +219,12 @@ void nic_job_done(struct nic *n, struct nic_job *j);
 void nic_rx_arrive(struct nic *n, struct nic_pkt *p);
 /* The TX packet p left on the wire (or went to a local function). */
 void nic_tx_done(struct nic *n, struct nic_pkt *p);
+/* A TX packet of len bytes left the device's TX buffer: waiting rings go on. */
+void nic_tx_buffer_free(struct nic *n, uint32_t len);
 /* Interrupt of ring r: MSI-X vector r->vector (after pending write-backs). */
 void nic_ring_interrupt(struct nic_ring *r);
 
-/* ---- wire, eswitch, rate limits (nic_wire.c) ---- */
+/* ---- wire and eswitch (nic_wire.c) ---- */
 
 /* A TX packet's data is in the device: to the wire or to a local function. */
 void nic_wire_send(struct nic *n, struct nic_pkt *p);
@@ -286,6 +296,8 @@ struct nic {
 	bool wire_busy;
 	sim_time_t rx_busy_until;
 	uint64_t rx_buf_used;           /* bytes held in the device's RX buffer */
+	uint64_t tx_buf_used;           /* bytes of TX packets read (or being read) into the device */
+	struct nic_ring *tx_wait_head, *tx_wait_tail;   /* rings waiting for TX buffer room */
 	/* packet pool */
 	struct nic_pkt *free_pkts;
 	void **pkt_chunks;
@@ -299,6 +311,11 @@ struct nic {
 	uint32_t nflows;
 	uint64_t *flow_mac;             /* flows: id -> destination MAC (0: the wire) */
 	struct rng rng;
+	const struct cfg_node *node;    /* the component's scenario map (error locations) */
+	struct nic_mbx *mbx;            /* mailbox requests (nic_sriov.c) */
+	size_t nmbx;
+	uint64_t *st_mbx_requests, *st_mbx_accepted, *st_mbx_refused;
+	struct hist *st_mbx_latency;
 	/* stats */
 	struct nic_totals *tot;         /* nic.* totals, owned by the first sriov_nic */
 	bool owns_tot;
@@ -320,6 +337,22 @@ static inline struct nic_fn *nic_fn_at(struct nic *n, unsigned i)
 static inline sim_time_t nic_guest_cycles(const struct nic *n, uint64_t cycles)
 {
 	return sim_clock_cycles(&n->p.guest_clock, cycles);
+}
+
+/* ---- PF driver: VF resources and the mailbox (nic_sriov.c) ---- */
+
+struct nic_mbx;
+/* At elaborate, after enumeration: functions for the enabled VFs with their
+ * resources; refusals get located errors (status 2). */
+int nic_vfs_setup(struct nic *n, struct iov_err *e);
+int nic_mbx_load(struct nic *n, struct iov_err *e);
+void nic_mbx_start(struct nic *n);
+
+/* Where a parameter of the component was written (or the component). */
+static inline const struct cfg_node *nic_loc(const struct nic *n, const char *key)
+{
+	const struct cfg_node *v = cfg_get(n->node, key);
+	return v ? v : n->node;
 }
 
 /* The run failed inside an event: out of memory in a pool. */

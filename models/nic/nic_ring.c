@@ -19,6 +19,11 @@
  * the MSI-X message queues behind the write-backs, so the driver sees them.
  * A masked vector sets its pending bit instead (counted).
  *
+ * TX data reads wait for room in the shared 'tx_buffer' (rings waiting for
+ * it take turns, a packet each) and for the function's rate limit: a token
+ * bucket (its rate, a burst of one buffer plus 10 us at the rate) that must
+ * hold a packet's length before its data is read.
+ *
  * Not modelled: descriptor contents (the driver model keeps what they say;
  * a failed fetch is counted and the ring carries on as if it had read
  * them), header split, scatter-gather over several descriptors (a packet
@@ -64,15 +69,77 @@ static void ring_try_fetch(struct nic_ring *r)
 	nic_dma_submit(&n->dma, j);
 }
 
-/* TX: a data read for every fetched descriptor not yet started. */
-static void ring_tx_start(struct nic_ring *r)
+static void ring_tx_start(struct nic_ring *r);
+
+static void rl_wake(void *arg)
+{
+	struct nic_fn *f = arg;
+	f->rl_pending = false;
+	for (unsigned q = 0; q < f->nqp; q++)
+		ring_tx_start(&f->qp[q].tx);
+}
+
+/* The function's TX rate limit: may a packet of len bytes be read now?
+ * If not, its rings are woken when the bucket will hold it. */
+static bool ring_rate_ok(struct nic_fn *f, uint32_t len)
+{
+	struct nic_bucket *b = &f->bucket;
+	if (b->rate <= 0)
+		return true;
+	struct sim_kernel *k = f->nic->c.sim->k;
+	sim_time_t now = sim_now(k);
+	b->tokens += b->rate * (double)(now - b->last) * 1e-12;
+	if (b->tokens > b->burst)
+		b->tokens = b->burst;
+	b->last = now;
+	if (b->tokens + 1e-6 >= (double)len) {
+		b->tokens -= (double)len;
+		return true;
+	}
+	if (!f->rl_pending) {
+		f->rl_pending = true;
+		(*f->st.rate_limited)++;
+		double wait = ((double)len - b->tokens) / b->rate * 1e12;
+		sim_schedule(k, (sim_time_t)wait + 1, rl_wake, f);
+	}
+	return false;
+}
+
+static void ring_wait_buf(struct nic_ring *r)
 {
 	struct nic *n = r->fn->nic;
-	while (r->used != r->fetched) {
+	if (r->waiting_buf)
+		return;
+	r->waiting_buf = true;
+	r->wait_next = NULL;
+	if (n->tx_wait_tail)
+		n->tx_wait_tail->wait_next = r;
+	else
+		n->tx_wait_head = r;
+	n->tx_wait_tail = r;
+}
+
+/* TX: a data read for fetched descriptors not yet started, at most 'max'
+ * of them, while the TX buffer has room for the packet; else the ring
+ * waits its turn (round robin over waiting rings, a packet each). Returns
+ * the number started. */
+static unsigned ring_tx_start_n(struct nic_ring *r, unsigned max, bool turn)
+{
+	struct nic *n = r->fn->nic;
+	unsigned k = 0;
+	while (r->used != r->fetched && k < max) {
 		struct nic_pkt *p = r->slot[ring_slot(r, r->used)];
+		if (n->tx_buf_used + p->len > n->p.tx_buffer || (n->tx_wait_head && !turn)) {
+			ring_wait_buf(r);
+			return k;
+		}
+		if (!ring_rate_ok(r->fn, p->len))
+			return k;
 		struct nic_job *j = nic_job_alloc(&n->dma);
 		if (!j)
-			return;
+			return k;
+		n->tx_buf_used += p->len;
+		k++;
 		j->kind = NJ_TX_DATA;
 		j->ring = r;
 		j->addr = r->buf_base + (uint64_t)ring_slot(r, r->used) * n->p.buf_size;
@@ -80,6 +147,31 @@ static void ring_tx_start(struct nic_ring *r)
 		j->pkt = p;
 		r->used++;
 		nic_dma_submit(&n->dma, j);
+	}
+	return k;
+}
+
+static void ring_tx_start(struct nic_ring *r)
+{
+	if (!r->waiting_buf)
+		ring_tx_start_n(r, UINT32_MAX, false);
+}
+
+void nic_tx_buffer_free(struct nic *n, uint32_t len)
+{
+	n->tx_buf_used -= len;
+	while (n->tx_wait_head) {
+		struct nic_ring *r = n->tx_wait_head;
+		struct nic_pkt *p = r->slot[ring_slot(r, r->used)];
+		if (n->tx_buf_used + p->len > n->p.tx_buffer)
+			return;
+		n->tx_wait_head = r->wait_next;
+		if (!n->tx_wait_head)
+			n->tx_wait_tail = NULL;
+		r->waiting_buf = false;
+		if (ring_tx_start_n(r, 1, true) && r->used != r->fetched)
+			ring_wait_buf(r);       /* back of the line (0: its rate limit wakes it) */
+		ring_try_fetch(r);
 	}
 }
 
@@ -93,6 +185,7 @@ static void ring_rx_place(struct nic_ring *r)
 		if (!j)
 			return;
 		r->slot[ring_slot(r, r->used)] = p;
+		p->desc = r->used;
 		j->kind = NJ_RX_DATA;
 		j->ring = r;
 		j->addr = r->buf_base + (uint64_t)ring_slot(r, r->used) * n->p.buf_size;
@@ -117,12 +210,20 @@ static void ring_itr_timer(void *arg)
 		nic_ring_interrupt(r);
 }
 
-/* One more descriptor done: write-back threshold, then moderation. */
-static void ring_completed(struct nic_ring *r)
+/* Descriptor 'desc' is done; descriptors complete in ring order (a TX packet
+ * whose data came back early waits for the ones before it). Then the
+ * write-back threshold, then moderation. */
+static void ring_completed(struct nic_ring *r, uint32_t desc)
 {
 	struct nic *n = r->fn->nic;
-	r->done++;
-	r->itr_pending++;
+	r->finished[ring_slot(r, desc)] = true;
+	if (desc != r->done)
+		return;
+	while (r->done != r->used && r->finished[ring_slot(r, r->done)]) {
+		r->finished[ring_slot(r, r->done)] = false;
+		r->done++;
+		r->itr_pending++;
+	}
 	if (r->done - r->wb_q >= n->p.wb_batch)
 		ring_writeback(r);
 	if (r->itr_pending >= n->p.itr_packets) {
@@ -206,7 +307,7 @@ void nic_rx_arrive(struct nic *n, struct nic_pkt *p)
 void nic_tx_done(struct nic *n, struct nic_pkt *p)
 {
 	struct nic_fn *f = nic_fn_at(n, p->src_fn);
-	ring_completed(&f->qp[p->queue].tx);
+	ring_completed(&f->qp[p->queue].tx, p->desc);
 }
 
 void nic_job_done(struct nic *n, struct nic_job *j)
@@ -223,15 +324,16 @@ void nic_job_done(struct nic *n, struct nic_job *j)
 		ring_try_fetch(r);
 		break;
 	case NJ_TX_DATA:
-		if (j->failed)          /* data never came: the packet goes nowhere */
+		if (j->failed) {        /* data never came: the packet goes nowhere */
+			nic_tx_buffer_free(n, j->pkt->len);
 			nic_tx_done(n, j->pkt);
-		else
+		} else
 			nic_wire_send(n, j->pkt);
 		ring_try_fetch(r);
 		break;
 	case NJ_RX_DATA:
 		n->rx_buf_used -= j->len;
-		ring_completed(r);
+		ring_completed(r, j->pkt->desc);
 		ring_try_fetch(r);
 		break;
 	case NJ_WRITEBACK:

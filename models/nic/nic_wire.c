@@ -1,4 +1,4 @@
-/* nic_wire.c - the NIC's network port at line rate, its embedded switch and TX rate limits
+/* nic_wire.c - the NIC's network port at line rate and its embedded switch
  *
  * The port sends one frame at a time: a packet of L bytes occupies the wire
  * for (L + wire_overhead) x 8 / line_rate (Ethernet's preamble, start
@@ -12,10 +12,6 @@
  * handed to that function's RX path 'eswitch_latency' later. Such traffic
  * never crosses PCIe, ACS or the IOMMU between the two functions: counted in
  * components.<nic>.eswitch.* and isolation.eswitch_local.
- *
- * Rate limit: a function with a TX rate has a token bucket (rate, and a
- * burst of one buffer plus 10 us at the rate); a packet leaves the limiter
- * when the bucket holds its length, in order.
  *
  * Not modelled: pause frames / flow control, FCS errors, MAC learning (the
  * switch knows the functions' MACs), broadcast and multicast replication,
@@ -56,6 +52,7 @@ static void wire_tx_end(void *arg)
 	nic_traffic_tx_wire(n, p, now);
 	nic_tx_done(n, p);
 	wire_start(n);
+	nic_tx_buffer_free(n, p->len);
 }
 
 static void wire_start(struct nic *n)
@@ -134,20 +131,12 @@ static void eswitch_forward(struct nic *n, struct nic_fn *src, struct nic_fn *d,
 	nic_pkt_push(&n->local_q, c);
 	sim_schedule(n->c.sim->k, n->p.eswitch_latency, eswitch_arrive, n);
 	nic_tx_done(n, p);
+	nic_tx_buffer_free(n, p->len);
 }
 
-/* ---- rate limit ---- */
-
-static void bucket_fill(struct nic_bucket *b, sim_time_t now)
+void nic_wire_send(struct nic *n, struct nic_pkt *p)
 {
-	b->tokens += b->rate * (double)(now - b->last) * 1e-12;
-	if (b->tokens > b->burst)
-		b->tokens = b->burst;
-	b->last = now;
-}
-
-static void wire_out(struct nic *n, struct nic_fn *f, struct nic_pkt *p)
-{
+	struct nic_fn *f = nic_fn_at(n, p->src_fn);
 	struct nic_fn *d = eswitch_lookup(n, f, p->dst_mac);
 	if (d) {
 		eswitch_forward(n, f, d, p);
@@ -155,47 +144,4 @@ static void wire_out(struct nic *n, struct nic_fn *f, struct nic_pkt *p)
 	}
 	nic_pkt_push(&n->wire_q, p);
 	wire_start(n);
-}
-
-static void rl_drain(struct nic_fn *f);
-
-static void rl_event(void *arg)
-{
-	struct nic_fn *f = arg;
-	f->rl_pending = false;
-	rl_drain(f);
-}
-
-static void rl_drain(struct nic_fn *f)
-{
-	struct nic *n = f->nic;
-	struct sim_kernel *k = n->c.sim->k;
-	sim_time_t now = sim_now(k);
-	struct nic_bucket *b = &f->bucket;
-	bucket_fill(b, now);
-	while (f->rl_q.head) {
-		double need = (double)f->rl_q.head->len;
-		if (b->tokens + 1e-9 < need) {
-			double wait = (need - b->tokens) / b->rate * 1e12;
-			f->rl_pending = true;
-			sim_schedule(k, (sim_time_t)ceil(wait), rl_event, f);
-			return;
-		}
-		b->tokens -= need;
-		wire_out(n, f, nic_pkt_pop(&f->rl_q));
-	}
-}
-
-void nic_wire_send(struct nic *n, struct nic_pkt *p)
-{
-	struct nic_fn *f = nic_fn_at(n, p->src_fn);
-	if (f->bucket.rate <= 0) {
-		wire_out(n, f, p);
-		return;
-	}
-	nic_pkt_push(&f->rl_q, p);
-	if (!f->rl_pending)
-		rl_drain(f);
-	if (f->rl_q.n)                  /* p is the tail: it waits for tokens */
-		(*f->st.rate_limited)++;
 }

@@ -121,6 +121,31 @@ static void test_latency_paths(void **state)
 	assert_true(posted > 0);
 }
 
+/* An emulated interrupt arriving while its vCPU is in root mode (inside the
+ * first one's exit) is injected at that VM entry: no exit of its own. */
+static void test_exitless_injection(void **state)
+{
+	(void)state;
+	struct run r;
+	run_ok(&r, "vectors: 2, trace: {gen: msi, interval: 100ns, count: 2}", IDLE,
+	       ", delivery: emulated, eoi_virt: true");
+	assert_int_equal(stat(&r, "interrupts.delivered"), 2);
+	assert_int_equal(stat(&r, "interrupts.exitless_injections"), 1);
+	assert_int_equal(stat(&r, "vm_exits.by_reason.external_interrupt"), 1);
+	run_free(&r);
+	run_ok(&r, "vectors: 2, trace: {gen: msi, interval: 100ns, count: 2}", IDLE,
+	       ", delivery: emulated, eoi_virt: false");
+	assert_int_equal(stat(&r, "vm_exits.by_reason.external_interrupt"), 1);
+	assert_int_equal(stat(&r, "vm_exits.by_reason.eoi"), 2);
+	run_free(&r);
+	/* far apart: each takes its own exit */
+	run_ok(&r, "vectors: 2, trace: {gen: msi, interval: 10us, count: 2}", IDLE,
+	       ", delivery: emulated, eoi_virt: true");
+	assert_int_equal(stat(&r, "interrupts.exitless_injections"), 0);
+	assert_int_equal(stat(&r, "vm_exits.by_reason.external_interrupt"), 2);
+	run_free(&r);
+}
+
 /* ON set: a second post finds the notification outstanding and sends none. */
 static void test_on_coalescing(void **state)
 {
@@ -202,6 +227,7 @@ static void test_no_remapping(void **state)
 	build(&r, MSI100, IDLE, ", remapping: false, delivery: posted", false);
 	assert_int_equal(r.status, IOV_BAD_INPUT);
 	assert_non_null(strstr(r.e.msg, "needs interrupt remapping"));
+	assert_non_null(strstr(r.e.msg, "iovsim-test-run-"));  /* located in the file */
 	run_free(&r);
 }
 
@@ -213,6 +239,15 @@ static void test_bad_input(void **state)
 	      false);
 	assert_int_equal(r.status, IOV_BAD_INPUT);
 	assert_non_null(strstr(r.e.msg, "table is full"));
+	run_free(&r);
+	/* a table of vectors needs a host */
+	char text[4096];
+	snprintf(text, sizeof(text), fmt, MSI100, IDLE, "");
+	char *hv = strstr(text, "  - {name: hv");
+	hv[0] = '#';
+	run_text(&r, text, false);
+	assert_int_equal(r.status, IOV_BAD_INPUT);
+	assert_non_null(strstr(r.e.msg, "needs a host component"));
 	run_free(&r);
 	build(&r, MSI100, IDLE, ", guests: [{vm: vm9}]", false);
 	assert_int_equal(r.status, IOV_BAD_INPUT);
@@ -234,6 +269,21 @@ static void test_guests_override(void **state)
 	       "eoi_virt: false}]");
 	assert_int_equal(stat(&r, "vm_exits.vms.vm0.total"), 16);
 	assert_int_equal(stat(&r, "iommu.ir.remapped"), 8);
+	run_free(&r);
+	/* per-vCPU initial states: vectors 0, 2 go to the running vCPU 0, 1, 3
+	 * to the halted vCPU 1 (woken each time: an idle guest) */
+	run_ok(&r, "vectors: 4, trace: {gen: msi, rate: 100000, count: 8}", IDLE,
+	       ", delivery: posted, guests: [{vm: vm0, vcpus: 2, vcpu_states: [running, halted]}]");
+	assert_int_equal(stat(&r, "interrupts.wakeups"), 4);
+	assert_int_equal(stat(&r, "vm_exits.by_reason.halt"), 4);
+	assert_int_equal(stat(&r, "interrupts.latency_ns.posted.count"), 4);
+	run_free(&r);
+	build(&r, MSI100, IDLE, ", vcpu_states: [running, halted]", false);
+	assert_int_equal(r.status, IOV_BAD_INPUT);
+	assert_non_null(strstr(r.e.msg, "at most vcpus"));
+	run_free(&r);
+	build(&r, MSI100, IDLE, ", vcpu_states: [sleeping]", false);
+	assert_int_equal(r.status, IOV_BAD_INPUT);
 	run_free(&r);
 }
 
@@ -286,6 +336,7 @@ int main(void)
 		cmocka_unit_test(test_exits_running),
 		cmocka_unit_test(test_halted_wakeups),
 		cmocka_unit_test(test_latency_paths),
+		cmocka_unit_test(test_exitless_injection),
 		cmocka_unit_test(test_on_coalescing),
 		cmocka_unit_test(test_preempted_suppressed),
 		cmocka_unit_test(test_compat_blocked),

@@ -220,6 +220,46 @@ static void test_roundtrip(void **state)
 	}
 }
 
+/* Packet records with flow=N keep the flow (rec.data) in both encodings. */
+static void test_flow_roundtrip(void **state)
+{
+	(void)state;
+	static const struct trace_rec recs[] = {
+		{ 0, 0, TRACE_OP_PKT_TX, 0, 1500, TRACE_F_FLOW, 3, 0 },
+		{ 100, 0, TRACE_OP_PKT_RX, 0, 64, TRACE_F_FLOW, 0xffffffff, 0 },
+		{ 200, 0, TRACE_OP_PKT_RX, 0, 64, 0, 0, 0 },
+	};
+	static const char *const names[] = { "fl.trace", "fl.iovt" };
+	for (int k = 0; k < 2; k++) {
+		const char *p = spath(names[k]);
+		struct iov_err e = { 0 };
+		struct trace_writer *w = trace_writer_open(p, k ? TRACE_ENC_BINARY : TRACE_ENC_TEXT,
+							   false, &e);
+		assert_non_null(w);
+		assert_int_equal(trace_writer_source(w, "nic0.vf3", &e), 0);
+		for (size_t i = 0; i < 3; i++)
+			assert_int_equal(trace_write(w, &recs[i], &e), 0);
+		/* a flow on a DMA record is refused by the writer too */
+		struct trace_rec bad = { 300, 0, TRACE_OP_READ, 0, 64, TRACE_F_FLOW, 1, 0 };
+		assert_int_equal(trace_write(w, &bad, &e), -1);
+		trace_writer_abort(w);
+		w = trace_writer_open(p, k ? TRACE_ENC_BINARY : TRACE_ENC_TEXT, false, &e);
+		assert_int_equal(trace_writer_source(w, "nic0.vf3", &(struct iov_err){ 0 }), 0);
+		for (size_t i = 0; i < 3; i++)
+			assert_int_equal(trace_write(w, &recs[i], &(struct iov_err){ 0 }), 0);
+		assert_int_equal(trace_writer_close(w, &(struct iov_err){ 0 }), 0);
+		struct trace_rec got[4];
+		size_t n;
+		struct trace_stream *ts = NULL;
+		struct iov_err e2 = { 0 };
+		assert_int_equal(read_all(p, got, 4, &n, &ts, &e2), 0);
+		assert_int_equal(n, 3);
+		for (size_t i = 0; i < 3; i++)
+			assert_rec_equal(&got[i], &recs[i]);
+		trace_close(ts);
+	}
+}
+
 /* Text written by the writer reads back bit-identical for awkward times. */
 static void test_roundtrip_times(void **state)
 {
@@ -346,6 +386,11 @@ static const struct bad_text bad_texts[] = {
 	{ "0ns a rd 0 64 tc=3\n", "bad.trace:1:15: error: unknown flag 'tc=3'; allowed: ro, ns, "
 	  "ido, sync, at, pasid=N, data=N (msi only), flow=N (packets only)" },
 	{ "0ns a rd 0 64 ro ro\n", "bad.trace:1:18: error: flag 'ro' given twice" },
+	{ "0ns a rd 0 64 flow=1\n", "bad.trace:1:15: error: flow= is only for packet records "
+	  "(pkt_tx, pkt_rx)" },
+	{ "0ns a pkt_tx 0 64 flow=x\n", "bad.trace:1:19: error: bad flow value 'x'; use decimal "
+	  "or 0x hex" },
+	{ "0ns a pkt_tx 0 64 flow\n", "bad.trace:1:19: error: flag 'flow' needs a value: flow=N" },
 	{ "0ns a rd 0 64 pasid=1 pasid=2\n", "bad.trace:1:23: error: flag 'pasid' given twice" },
 	{ "0ns a rd 0 64 pasid=1048576\n", "bad.trace:1:15: error: PASID 1048576 is out of range; "
 	  "a PASID has 20 bits (0 to 0xfffff)" },
@@ -656,7 +701,8 @@ static void test_names_and_bdf(void **state)
 	assert_string_equal(trace_flag_name(TRACE_F_TRANSLATED), "at");
 	assert_string_equal(trace_flag_name(TRACE_F_PASID), "pasid");
 	assert_null(trace_flag_name(TRACE_F_RO | TRACE_F_NS));
-	assert_null(trace_flag_name(1u << 6));
+	assert_string_equal(trace_flag_name(TRACE_F_FLOW), "flow");
+	assert_null(trace_flag_name(1u << 7));
 
 	uint16_t rid = 0;
 	assert_int_equal(trace_parse_bdf("01:00.1", &rid), 0);
@@ -991,6 +1037,7 @@ int main(void)
 		cmocka_unit_test(test_gzip_fixture),
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_roundtrip_times),
+		cmocka_unit_test(test_flow_roundtrip),
 		cmocka_unit_test(test_binary_size),
 		cmocka_unit_test(test_text_errors),
 		cmocka_unit_test(test_text_lines),
