@@ -291,7 +291,7 @@ static int nic_fn_stats(struct nic *n, struct nic_fn *f, struct iov_err *e)
 	    !FC(rate_limited, "rate_limited", "TX packets that waited for the rate limit") ||
 	    !(x->tx_gbps = stats_value(st, FP("tx_gbps"), "Gb/s", "TX packet throughput", e)) ||
 	    !(x->rx_gbps = stats_value(st, FP("rx_gbps"), "Gb/s", "RX packet throughput", e)) ||
-	    !(x->pkts_per_irq = stats_value(st, FP("packets_per_interrupt"), "", "packets sent "
+	    !(x->packets_per_interrupt = stats_value(st, FP("packets_per_interrupt"), "", "packets sent "
 					    "and received per interrupt (moderation)", e)) ||
 	    !(x->tx_latency = stats_hist(st, FP("tx_latency_ns"), "ns", 1e-3, "TX doorbell write "
 					 "to the packet's last bit on the wire", e)) ||
@@ -565,7 +565,7 @@ static void nic_finish(struct component *c)
 		struct nic_fn_stats *x = &n->fns[i].st;
 		*x->tx_gbps = gbps(*x->tx_bytes, x->any_tx, x->tx_first, x->tx_last);
 		*x->rx_gbps = gbps(*x->rx_bytes, x->any_rx, x->rx_first, x->rx_last);
-		*x->pkts_per_irq = *x->interrupts ? (double)(*x->tx_packets + *x->rx_packets) /
+		*x->packets_per_interrupt = *x->interrupts ? (double)(*x->tx_packets + *x->rx_packets) /
 						    (double)*x->interrupts : 0.0;
 	}
 	struct nic_totals *t = n->tot;

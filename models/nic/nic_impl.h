@@ -132,7 +132,7 @@ struct nic_fn_stats {
 	uint64_t *tx_packets, *tx_bytes, *rx_packets, *rx_bytes, *rx_drops;
 	uint64_t *desc_fetches, *writebacks, *interrupts, *irq_masked, *doorbells;
 	uint64_t *tx_ring_full, *local_tx, *local_rx, *rate_limited;
-	double *tx_gbps, *rx_gbps, *pkts_per_irq;
+	double *tx_gbps, *rx_gbps, *packets_per_interrupt;
 	struct hist *tx_latency, *rx_latency;
 	sim_time_t tx_first, tx_last, rx_first, rx_last;
 	bool any_tx, any_rx;

@@ -243,7 +243,7 @@ static int vnet_register_stats(struct vnet *v, struct iov_err *e)
 	    !VC(irqs_suppressed, "irqs_suppressed", "", "used buffers that raised no interrupt "
 		"(event index / NO_INTERRUPT)") ||
 	    !VC(irqs_coalesced, "irqs_coalesced", "", "interrupts folded into one already pending") ||
-	    !VV(pkts_per_irq, "pkts_per_irq", "", "RX packets per RX interrupt") ||
+	    !VV(packets_per_interrupt, "packets_per_interrupt", "", "RX packets per RX interrupt") ||
 	    !VC(tx_ring_full, "tx_ring_full", "", "sends refused: the TX ring was full") ||
 	    !VC(rx_no_buffer, "rx_no_buffer", "", "times the back end ran out of guest RX buffers") ||
 	    !VC(polls, "polls", "", "notifier: polls of the idle host thread") ||
@@ -350,7 +350,7 @@ static void vnet_finish(struct component *c)
 	*x->host_cycles_per_byte = vnet_ratio((double)*x->host_cycles, bytes);
 	*x->exits_per_packet = vnet_ratio((double)*x->exits, pkts);
 	*x->kicks_per_packet = vnet_ratio((double)*x->kicks, (double)*x->tx_packets);
-	*x->pkts_per_irq = vnet_ratio((double)*x->rx_packets,
+	*x->packets_per_interrupt = vnet_ratio((double)*x->rx_packets,
 				      (double)(*x->interrupts - *x->tx_interrupts));
 	*x->backend_busy = vnet_ratio((double)v->be_busy_time, (double)now);
 }

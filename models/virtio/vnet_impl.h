@@ -77,7 +77,7 @@ struct vnet_stats {
 	uint64_t *irqs_coalesced, *tx_ring_full, *rx_no_buffer, *polls, *host_cycles;
 	uint64_t *tx_host_cycles, *rx_host_cycles, *notify_cycles;
 	double *tx_gbps, *rx_gbps, *host_cycles_per_packet, *host_cycles_per_byte;
-	double *exits_per_packet, *kicks_per_packet, *pkts_per_irq, *backend_busy;
+	double *exits_per_packet, *kicks_per_packet, *packets_per_interrupt, *backend_busy;
 	struct hist *tx_latency, *rx_latency;
 	sim_time_t tx_first, tx_last, rx_first, rx_last;
 	bool any_tx, any_rx;
