@@ -105,7 +105,8 @@ static const struct param_desc nic_param_desc[] = {
 	{ "flows", PARAM_NODE, NP(flows), "", 0, 0, NULL,
 	  "destinations of flows: a list of {id, dst: wire | FUNCTION}" },
 	{ "host", PARAM_STRING, NP(host), "", 0, 0, NULL,
-	  "the host component that delivers this NIC's interrupts (empty: irq_direct_latency)" },
+	  "the host component that delivers this NIC's interrupts ('': the scenario's host; "
+	  "none in the scenario: irq_direct_latency)" },
 	PCIE_EP_PARAM_DESC(struct nic_params, ep),
 	{ NULL, 0, 0, NULL, 0, 0, NULL, NULL },
 };
@@ -188,9 +189,30 @@ static void note(sim_time_t *first, sim_time_t *last, bool *any, sim_time_t t0, 
 	*any = true;
 }
 
+static struct nic_vm_stats *nic_vm(const struct nic_fn *f)
+{
+	struct nic_totals *t = f->nic->tot;
+	return f->vm >= 0 && (size_t)f->vm < t->nvms ? &t->vms[f->vm] : NULL;
+}
+
+void nic_latency(struct nic_fn *f, bool tx, sim_time_t dt)
+{
+	struct nic_vm_stats *v = nic_vm(f);
+	hist_add(tx ? f->st.tx_latency : f->st.rx_latency, dt);
+	if (v)
+		hist_add(tx ? v->tx_latency : v->rx_latency, dt);
+}
+
 void nic_count_tx(struct nic_fn *f, uint32_t len, sim_time_t now)
 {
 	struct nic_totals *t = f->nic->tot;
+	struct nic_vm_stats *v = nic_vm(f);
+	sim_time_t t0 = now - nic_wire_time(f->nic, len);
+	if (v) {
+		(*v->tx_packets)++;
+		*v->tx_bytes += len;
+		note(&v->tx_first, &v->tx_last, &v->any_tx, t0, now);
+	}
 	(*f->st.tx_packets)++;
 	*f->st.tx_bytes += len;
 	(*t->tx_packets)++;
@@ -202,6 +224,12 @@ void nic_count_tx(struct nic_fn *f, uint32_t len, sim_time_t now)
 void nic_count_rx(struct nic_fn *f, uint32_t len, sim_time_t now)
 {
 	struct nic_totals *t = f->nic->tot;
+	struct nic_vm_stats *v = nic_vm(f);
+	if (v) {
+		(*v->rx_packets)++;
+		*v->rx_bytes += len;
+		note(&v->rx_first, &v->rx_last, &v->any_rx, now - nic_wire_time(f->nic, len), now);
+	}
 	(*f->st.rx_packets)++;
 	*f->st.rx_bytes += len;
 	(*t->rx_packets)++;
@@ -399,6 +427,31 @@ static void nic_fn_free(struct nic *n, struct nic_fn *f)
 
 /* ---- totals ---- */
 
+static int nic_vm_stats(struct sim *s, struct nic_vm_stats *v, const char *vm,
+			struct iov_err *e)
+{
+	struct stats *st = s->stats;
+	char p[256];
+#define VP(leaf) (snprintf(p, sizeof(p), "nic.vms.%s." leaf, vm), p)
+	if (!(v->tx_packets = stats_counter(st, VP("tx_packets"), "", "packets its functions sent",
+					    e)) ||
+	    !(v->tx_bytes = stats_counter(st, VP("tx_bytes"), "bytes", "their bytes", e)) ||
+	    !(v->rx_packets = stats_counter(st, VP("rx_packets"), "", "packets its drivers "
+					    "received", e)) ||
+	    !(v->rx_bytes = stats_counter(st, VP("rx_bytes"), "bytes", "their bytes", e)) ||
+	    !(v->tx_gbps = stats_value(st, VP("tx_gbps"), "Gb/s", "TX throughput of its "
+				       "functions", e)) ||
+	    !(v->rx_gbps = stats_value(st, VP("rx_gbps"), "Gb/s", "RX throughput of its "
+				       "functions", e)) ||
+	    !(v->tx_latency = stats_hist(st, VP("tx_latency_ns"), "ns", 1e-3, "TX doorbell to "
+					 "on the wire", e)) ||
+	    !(v->rx_latency = stats_hist(st, VP("rx_latency_ns"), "ns", 1e-3, "RX wire to the "
+					 "guest handler", e)))
+		return -1;
+#undef VP
+	return 0;
+}
+
 static int nic_totals_create(struct nic *n, struct iov_err *e)
 {
 	struct sim *s = n->c.sim;
@@ -432,6 +485,12 @@ static int nic_totals_create(struct nic *n, struct iov_err *e)
 	    !(t->rx_gbps = stats_value(st, "nic.rx_gbps", "Gb/s", "RX throughput of all NICs", e)))
 		return -1;
 #undef TC
+	t->nvms = s->iso.nvms;
+	if (t->nvms && !(t->vms = calloc(t->nvms, sizeof(*t->vms))))
+		return iov_err_set(e, IOV_INTERNAL, "out of memory");
+	for (size_t i = 0; i < t->nvms; i++)
+		if (nic_vm_stats(s, &t->vms[i], s->iso.vms[i].name, e))
+			return -1;
 	return 0;
 }
 
@@ -456,6 +515,8 @@ static void nic_destroy(struct component *c)
 	free(n->pkt_chunks);
 	free(n->flow_mac);
 	free(n->mbx);
+	if (n->owns_tot && n->tot)
+		free(n->tot->vms);
 	if (n->owns_tot)
 		free(n->tot);
 	free(n);
@@ -544,7 +605,7 @@ static int nic_elaborate(struct component *c, struct iov_err *e)
 	for (unsigned i = 0; i < n->nfns; i++)
 		if (nic_fn_setup(n, &n->fns[i], stride, e))
 			return -1;
-	return nic_traffic_load(n, e);
+	return nic_irq_bind(n, e) || nic_traffic_load(n, e) ? -1 : 0;
 }
 
 static int nic_start(struct component *c, struct iov_err *e)
@@ -571,6 +632,11 @@ static void nic_finish(struct component *c)
 	struct nic_totals *t = n->tot;
 	*t->tx_gbps = gbps(*t->tx_bytes, t->any, t->first, t->last);
 	*t->rx_gbps = gbps(*t->rx_bytes, t->any, t->first, t->last);
+	for (size_t i = 0; i < t->nvms; i++) {
+		struct nic_vm_stats *v = &t->vms[i];
+		*v->tx_gbps = gbps(*v->tx_bytes, v->any_tx, v->tx_first, v->tx_last);
+		*v->rx_gbps = gbps(*v->rx_bytes, v->any_rx, v->rx_first, v->rx_last);
+	}
 	*n->st_wire_tx_gbps = gbps(n->wire_tx_bytes, n->wire_any, n->wire_first, n->wire_last);
 	*n->st_wire_rx_gbps = gbps(n->wire_rx_bytes, n->wire_any, n->wire_first, n->wire_last);
 	nic_traffic_finish(n);

@@ -19,6 +19,7 @@
  * without interrupts (busy polling).
  */
 #include "nic_impl.h"
+#include "models/host/host.h"
 #include "models/pcie/root_complex.h"
 
 static struct nic_ring *drv_ring(struct nic_fn *f, unsigned index)
@@ -104,7 +105,7 @@ void nic_drv_irq(struct nic_fn *f, unsigned index, sim_time_t now)
 		r->slot[c % r->size] = NULL;
 		if (!r->tx) {
 			nic_count_rx(f, p->len, now);
-			hist_add(f->st.rx_latency, now - p->t0);
+			nic_latency(f, false, now - p->t0);
 			nic_traffic_rx(n, f, p, now);
 		}
 		nic_pkt_free(n, p);
@@ -130,7 +131,30 @@ static void drv_direct_event(void *arg)
 void nic_irq_sent(struct nic_fn *f, unsigned index)
 {
 	struct nic *n = f->nic;
-	if (n->p.host && n->p.host[0])
-		return;                 /* the host model calls the handler (nic_host.c) */
+	if (n->host)
+		return;                 /* the host model calls the handler (nic_host_handle) */
 	sim_schedule(n->c.sim->k, n->p.irq_direct_latency, drv_direct_event, drv_ring(f, index));
+}
+
+/* The host model: the guest's handler for vector 'index' of fn starts. */
+static void nic_host_handle(void *ctx, const struct pcie_fn *fn, unsigned index, sim_time_t now)
+{
+	(void)fn;
+	nic_drv_irq(ctx, index, now);
+}
+
+static const struct host_irq_ops nic_host_ops = { .handle = nic_host_handle };
+
+int nic_irq_bind(struct nic *n, struct iov_err *e)
+{
+	const char *name = n->p.host && n->p.host[0] ? n->p.host : NULL;
+	struct host *h = host_find(n->c.sim, name);
+	if (!h && name)
+		return cfg_err(e, nic_loc(n, "host"), "%s: no host component '%s'", n->c.name, name);
+	n->host = h;
+	for (unsigned i = 0; h && i < n->nfns; i++)
+		if (host_register_msix(h, n->fns[i].pfn, &n->fns[i].msix, &nic_host_ops,
+				       &n->fns[i], e))
+			return -1;
+	return 0;
 }

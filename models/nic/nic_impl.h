@@ -26,6 +26,7 @@
 
 struct nic;
 struct nic_fn;
+struct host;
 
 /* ---- parameters ---- */
 
@@ -246,6 +247,10 @@ void nic_drv_kick(struct nic_fn *f, unsigned q);
 uint32_t nic_drv_tx_free(const struct nic_fn *f, unsigned q);
 /* Initial RX descriptors of every ring, and their doorbells (at start). */
 void nic_drv_start(struct nic_fn *f);
+/* Give the functions' MSI-X tables to the host model (the 'host' param, or
+ * the scenario's host if there is one; none: the handler runs
+ * irq_direct_latency after the MSI-X write leaves). At elaborate. */
+int nic_irq_bind(struct nic *n, struct iov_err *e);
 /* The MSI for vector 'index' of f left the device (to the host, or directly to
  * the handler without a host model). */
 void nic_irq_sent(struct nic_fn *f, unsigned index);
@@ -272,7 +277,18 @@ void nic_traffic_tx_room(struct nic *n, struct nic_fn *f, unsigned q);
 
 /* ---- the component ---- */
 
+/* Per VM: packets of the NIC functions assigned to it (nic.vms.<vm>.*). */
+struct nic_vm_stats {
+	uint64_t *tx_packets, *tx_bytes, *rx_packets, *rx_bytes;
+	double *tx_gbps, *rx_gbps;
+	struct hist *tx_latency, *rx_latency;
+	sim_time_t tx_first, tx_last, rx_first, rx_last;
+	bool any_tx, any_rx;
+};
+
 struct nic_totals {
+	size_t nvms;
+	struct nic_vm_stats *vms;
 	uint64_t *tx_packets, *tx_bytes, *rx_packets, *rx_bytes, *rx_drops, *interrupts;
 	uint64_t *local_packets, *local_bytes, *iso_local;
 	double *tx_gbps, *rx_gbps;
@@ -286,6 +302,7 @@ struct nic {
 	struct port up;
 	struct pcie_ep ep;              /* the PF's config space, BARs, BME */
 	struct component *rc;           /* where doorbells come from */
+	struct host *host;              /* delivers interrupts; NULL: irq_direct_latency */
 	struct nic_dma dma;
 	unsigned nfns;
 	struct nic_fn fns[NIC_MAX_FNS];
@@ -361,5 +378,7 @@ void nic_oom(struct nic *n);
 /* Account a packet in the function's and the totals' stats. */
 void nic_count_tx(struct nic_fn *f, uint32_t len, sim_time_t now);
 void nic_count_rx(struct nic_fn *f, uint32_t len, sim_time_t now);
+/* A packet's latency: in the function's and its VM's histogram. */
+void nic_latency(struct nic_fn *f, bool tx, sim_time_t dt);
 
 #endif

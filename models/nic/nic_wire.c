@@ -48,7 +48,7 @@ static void wire_tx_end(void *arg)
 	n->wire_tx_bytes += p->len;
 	wire_note(n, now);
 	nic_count_tx(f, p->len, now);
-	hist_add(f->st.tx_latency, now - p->t0);
+	nic_latency(f, true, now - p->t0);
 	nic_traffic_tx_wire(n, p, now);
 	nic_tx_done(n, p);
 	wire_start(n);
@@ -127,7 +127,7 @@ static void eswitch_forward(struct nic *n, struct nic_fn *src, struct nic_fn *d,
 	(*src->st.local_tx)++;
 	(*d->st.local_rx)++;
 	nic_count_tx(src, p->len, now);
-	hist_add(src->st.tx_latency, now - p->t0);
+	nic_latency(src, true, now - p->t0);
 	nic_pkt_push(&n->local_q, c);
 	sim_schedule(n->c.sim->k, n->p.eswitch_latency, eswitch_arrive, n);
 	nic_tx_done(n, p);
