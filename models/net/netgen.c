@@ -2,6 +2,7 @@
  *
  * Only the description: each device runs the generators against its own
  * rings and wire (models/virtio/vnet_traffic.c; the NIC's nic_traffic.c).
+ * Not modelled here: anything of the traffic itself.
  */
 #include <math.h>
 #include <stdio.h>

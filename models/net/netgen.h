@@ -23,9 +23,9 @@
  * the response has left on the wire (latency from the peer's request send);
  * the peer sends the next request peer_latency later.
  *
- * Written to the keys of models/nic/nic_traffic.c (branch nicdp) so both
- * devices accept the same entries; the NIC's own table can be replaced by
- * netgen_param_desc.
+ * Both devices read their entries with netgen_load (models/nic/nic_traffic.c,
+ * models/virtio/vnet_traffic.c) and add their own checks (which functions
+ * exist, buffer sizes, destinations).
  */
 #ifndef IOVSIM_NETGEN_H
 #define IOVSIM_NETGEN_H
