@@ -60,7 +60,9 @@ struct sim_isolation {
 /* Register the isolation.* totals (sim_create). */
 int iso_init(struct sim *s, struct iov_err *e);
 /* Read 'vms:' (may be NULL) and register isolation.vms.*. Names in
- * devices: must be components of the scenario (checked here, located). */
+ * devices: must be components of the scenario or SR-IOV VF names
+ * "<component>.vf<n>" (checked here, located; that VF n exists is checked at
+ * enumeration, models/pcie/sriov.h). */
 int iso_load(struct sim *s, const struct cfg_node *vms, struct iov_err *e);
 void iso_free(struct sim_isolation *iso);
 

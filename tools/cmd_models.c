@@ -4,6 +4,18 @@
 
 #include "cli.h"
 #include "component.h"
+#include "models/pcie/sriov.h"
+
+/* Parameter maps nested in a model's parameter (PARAM_NODE), documented from
+ * their own tables too. */
+static const struct {
+	const char *key, *where;
+	const struct param_desc *(*table)(void);
+} models_submaps[] = {
+	{ "sriov", "any model with the endpoint parameters (`dma_source`, the NIC): the SR-IOV "
+		   "capability of the PF; VFs are `<component>.vf1` .. `.vfN` "
+		   "([models/sriov.md](models/sriov.md))", sriov_param_table },
+};
 
 static void models_range(const struct param_desc *p, char *buf, size_t len)
 {
@@ -37,6 +49,19 @@ static void models_enum(const struct param_desc *p, char *buf, size_t len)
 	}
 }
 
+static void models_table(const struct param_desc *params)
+{
+	printf("| parameter | type | default | range | description |\n|---|---|---|---|---|\n");
+	for (const struct param_desc *p = params; p && p->name; p++) {
+		char range[96], en[256];
+		models_range(p, range, sizeof(range));
+		models_enum(p, en, sizeof(en));
+		printf("| `%s` | %s | %s | %s | %s |\n", p->name, param_type_doc(p->type),
+		       p->def ? (p->def[0] ? p->def : "(empty)") : "**required**",
+		       en[0] ? en : range, p->desc);
+	}
+}
+
 static void models_markdown(void)
 {
 	printf("# Models\n\n"
@@ -46,19 +71,16 @@ static void models_markdown(void)
 	for (size_t i = 0; model_at(i); i++) {
 		const struct model *m = model_at(i);
 		printf("## `%s` (%s)\n\n%s.\n\n", m->type, m->kind, m->desc);
-		printf("| parameter | type | default | range | description |\n|---|---|---|---|---|\n");
-		for (const struct param_desc *p = m->params; p && p->name; p++) {
-			char range[96], en[256];
-			models_range(p, range, sizeof(range));
-			models_enum(p, en, sizeof(en));
-			printf("| `%s` | %s | %s | %s | %s%s%s |\n", p->name, param_type_doc(p->type),
-			       p->def ? (p->def[0] ? p->def : "(empty)") : "**required**",
-			       en[0] ? en : range, p->desc, en[0] ? "" : "", "");
-		}
+		models_table(m->params);
 		printf("\nPorts:");
 		for (const struct port_doc *pd = m->ports; pd && pd->name; pd++)
 			printf("%s `%s` (%s)", pd == m->ports ? "" : ",", pd->name, pd->desc);
 		printf("\n\nNot modelled: %s.\n\n", m->not_modelled ? m->not_modelled : "-");
+	}
+	for (size_t i = 0; i < sizeof(models_submaps) / sizeof(*models_submaps); i++) {
+		printf("## `%s:` map\n\nOn %s.\n\n", models_submaps[i].key, models_submaps[i].where);
+		models_table(models_submaps[i].table());
+		printf("\n");
 	}
 }
 

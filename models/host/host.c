@@ -32,6 +32,15 @@ const char *const host_exit_reason_names[HOST_EXIT__COUNT] = {
 static const char *const host_path_names[PATH__COUNT] = {
 	"emulated", "emulated_wakeup", "posted", "posted_wakeup", "injected", "host",
 };
+static const char *const host_stage_names[STAGE__COUNT] = {
+	"remap", "post", "wait", "deliver",
+};
+static const char *const host_stage_desc[STAGE__COUNT] = {
+	"mean time in interrupt remapping (IEC, IRTE read)",
+	"mean time posting into the descriptor (its read; posted paths)",
+	"mean time waiting for the vCPU (busy, preempted, an earlier notification)",
+	"mean time of the exit + injection, wakeup or notification processing that delivers it",
+};
 static const char *const host_state_names[] = { "running", "halted", "preempted", NULL };
 static const char *const host_delivery_names[] = { "emulated", "posted", NULL };
 
@@ -77,8 +86,8 @@ static const struct param_desc host_param_desc[] = {
 	  "host CPU clock turning cycle costs into time (assumption: set the platform's)" },
 	HOST_GUEST_ROWS(HP(def)),
 	{ "guests", PARAM_NODE, HP(guests), "", 0, 0, NULL,
-	  "per-VM overrides: a list of {vm: NAME, vcpus, vcpu_state, delivery, eoi_virt, "
-	  "idle_halt, resume_at}" },
+	  "per-VM overrides: a list of {vm: NAME, vcpus, vcpu_state, vcpu_states, delivery, "
+	  "eoi_virt, idle_halt, resume_at}" },
 	HOST_COST("cycles_external_interrupt", HOST_EXIT_EXTERNAL_INTERRUPT, "2565",
 		  "external-interrupt exit incl. injection: an exit handled in the kernel, 2,565 "
 		  "cycles (Dall et al., KVM on Xeon E5; FACTS.md)"),
@@ -176,6 +185,21 @@ void host_irq_put(struct host *h, struct host_irq *r)
 {
 	r->next = h->free;
 	h->free = r;
+}
+
+void host_irq_latency(struct host *h, const struct host_irq *r, enum host_irq_path p,
+		      sim_time_t now)
+{
+	sim_time_t total = now - r->t_rc;
+	sim_time_t remap = r->t_remap - r->t_rc, post = r->t_posted - r->t_remap;
+	sim_time_t rest = total - remap - post;
+	sim_time_t del = r->deliver_ps < rest ? r->deliver_ps : rest;
+	hist_add(h->st_latency[p], total);
+	h->bd_sum[p][STAGE_REMAP] += remap;
+	h->bd_sum[p][STAGE_POST] += post;
+	h->bd_sum[p][STAGE_WAIT] += rest - del;
+	h->bd_sum[p][STAGE_DELIVER] += del;
+	h->bd_n[p]++;
 }
 
 /* ---------------------------------------------------------------- VMs -- */
@@ -399,6 +423,10 @@ static void host_finish(struct component *c)
 						: 0.0;
 	for (size_t v = 0; v < h->nvms; v++)
 		*h->vms[v].st_exits_per_s = host_rate(*h->vms[v].st_exits, now);
+	for (unsigned p = 0; p < PATH__COUNT; p++)
+		for (unsigned g = 0; g < STAGE__COUNT; g++)
+			*h->st_breakdown[p][g] = h->bd_n[p] ? (double)(h->bd_sum[p][g] /
+						(long double)h->bd_n[p] * 1e-3L) : 0.0;
 }
 
 static void host_destroy(struct component *c)
@@ -458,6 +486,12 @@ static int host_stats_irq(struct host *h, struct iov_err *e)
 						    "write at the root complex (or injection) to "
 						    "the guest handler's start", e)))
 			return -1;
+		for (unsigned g = 0; g < STAGE__COUNT; g++) {
+			snprintf(path, sizeof(path), "interrupts.breakdown_ns.%s.%s", host_path_names[p],
+				 host_stage_names[g]);
+			if (!(h->st_breakdown[p][g] = stats_value(st, path, "ns", host_stage_desc[g], e)))
+				return -1;
+		}
 	}
 	return 0;
 }

@@ -1,7 +1,8 @@
 /* host_impl.h - private to models/host/: the host component's parameters, VMs, vCPUs and interrupts
  *
  * host.c      parameters, life cycle, stats, host_find
- * vcpu.c      vCPU states and time line: waking, halting, guest handlers, EOI
+ * vcpu.c      vCPU states and time line: waking, halting, resuming
+ * apic.c      emulated delivery: exit, injection, guest handler, EOI
  * vm_exit.c   exit and host CPU accounting (host_vm_exit, host_cpu_work)
  * host_msix.c the hypervisor programming MSI-X tables and IRTEs (host_register_msix)
  * host_irq.c  the MSI path from the root complex through interrupt remapping
@@ -23,6 +24,9 @@ enum host_irq_path {
 	PATH_EMULATED, PATH_EMULATED_WAKEUP, PATH_POSTED, PATH_POSTED_WAKEUP, PATH_INJECTED,
 	PATH_HOST, PATH__COUNT
 };
+
+/* Stages of an interrupt's latency: interrupts.breakdown_ns.<path>.<stage>. */
+enum host_irq_stage { STAGE_REMAP, STAGE_POST, STAGE_WAIT, STAGE_DELIVER, STAGE__COUNT };
 
 /* Vectors the hypervisor uses (Linux's POSTED_INTR_VECTOR / _WAKEUP_VECTOR). */
 #define HOST_PI_NOTIFY_VECTOR 0xf2
@@ -108,7 +112,9 @@ struct host_irq {
 	bool iec_miss;                  /* the IRTE came from memory: fill the IEC */
 	bool eoi_exit;                  /* its EOI exits (emulated, no EOI virtualization) */
 	enum host_irq_path path;
-	sim_time_t t_rc;
+	sim_time_t t_rc;                /* at the root complex (or injected) */
+	sim_time_t t_remap, t_posted;   /* remapping done; descriptor posted (posted path) */
+	sim_time_t deliver_ps;          /* the exit / wakeup / notification that delivers it */
 	struct irte irte;
 	struct host_vcpu *vcpu;
 	uint8_t gvec;
@@ -144,6 +150,9 @@ struct host {
 	uint64_t *st_cpu_cycles, *st_work_cycles, *st_wakeup_cycles;
 	double *st_exits_per_s, *st_exits_per_irq, *st_irqs_per_s;
 	struct hist *st_latency[PATH__COUNT], *st_remap_ns;
+	double *st_breakdown[PATH__COUNT][STAGE__COUNT];
+	long double bd_sum[PATH__COUNT][STAGE__COUNT];  /* ps, summed per path and stage */
+	uint64_t bd_n[PATH__COUNT];
 };
 
 extern const char *const host_exit_reason_names[HOST_EXIT__COUNT];
@@ -156,24 +165,36 @@ int host_err(const struct host *h, struct iov_err *e, const char *key, const cha
 int host_vcpu_initial(const struct host *h, const struct host_vm *vm, unsigned idx,
 		      enum host_vcpu_state *out, struct iov_err *e);
 
+/* r's handler (or the host's, path PATH_HOST) starts now: latency and breakdown. */
+void host_irq_latency(struct host *h, const struct host_irq *r, enum host_irq_path p,
+		      sim_time_t now);
+
 /* host.c: build VMs, vCPUs and per-VM stats once (from elaborate or the first
  * host_register_msix, whichever comes first). */
 int host_ready(struct host *h, struct iov_err *e);
-struct host_irq *host_irq_get(struct host *h);          /* NULL: out of memory (run stopped) */
+/* An interrupt record from the pool, zeroed but for its owner; the pool grows
+ * in chunks. NULL: out of memory (error set on the simulation, run stopped). */
+struct host_irq *host_irq_get(struct host *h);
+/* Give r back to the pool (r must not be in a vCPU's posted list). */
 void host_irq_put(struct host *h, struct host_irq *r);
+/* Duration of n host cycles. */
 static inline sim_time_t host_cycles(const struct host *h, uint64_t n)
 {
 	return sim_clock_cycles(&h->c.clock, n);
 }
 
-/* vm_exit.c */
+/* vm_exit.c: count one exit of reason r taking 'cycles' (also host CPU time
+ * of vm; vm NULL: no VM's) / count host CPU cycles spent for vm. */
 void host_exit_account(struct host *h, struct host_vm *vm, enum host_exit_reason r,
 		       uint64_t cycles);
 void host_cpu_account(struct host *h, struct host_vm *vm, uint64_t cycles);
 
-/* vcpu.c */
+/* vcpu.c and apic.c */
+/* Initialize vCPU idx of vm with APIC ID apic (and its posted-interrupt
+ * descriptor when remapping is on). 0 or -1 with e set (bad vcpu_states). */
 int vcpu_build(struct host *h, struct host_vm *vm, unsigned idx, unsigned apic,
 	       struct iov_err *e);
+/* At the start of the run: a preempted vCPU's resume is scheduled. */
 void vcpu_start(struct host_vcpu *v);
 /* Emulated delivery of r to r->vcpu (exits, injection, handler, EOI). */
 void vcpu_deliver_emulated(struct host_vcpu *v, struct host_irq *r);
@@ -182,18 +203,25 @@ void vcpu_run_handler(struct host_vcpu *v, struct host_irq *r, sim_time_t t, boo
 /* Wake halted v from time t (a host wakeup, not a guest exit): returns when
  * it is back in guest mode. */
 sim_time_t vcpu_wake(struct host_vcpu *v, sim_time_t t);
+/* Is v in root mode at time now (inside one of its remembered segments)? */
+bool vcpu_in_root(const struct host_vcpu *v, sim_time_t now);
 /* Reserve [from, to) on v's time line as root mode (an exit, a wakeup). */
 void vcpu_root(struct host_vcpu *v, sim_time_t from, sim_time_t to);
 /* v has reserved work up to busy_until: look again then whether it idles. */
 void vcpu_idle_check(struct host_vcpu *v);
 
 /* host_posted.c */
+/* The descriptor of r->vcpu has been read: post r->gvec (PIR, ON/SN) and
+ * notify, wake or leave it for the next VM entry. Takes r. */
 void host_post(struct host *h, struct host_irq *r);
 /* The PIR is synced into v now (notification taken, or VM entry). */
 void host_pi_process(struct host_vcpu *v);
+/* Set v's descriptor SN / NV / NDST for its state (preempted: SN; halted: the
+ * wakeup vector; running: the notification vector). 0, or -1 with the
+ * simulation's error set. No-op without a descriptor. */
 int host_pi_control(struct host_vcpu *v);
 
-/* host_irq.c */
+/* host_irq.c: the root complex's interrupt stage (rc_set_irq_sink). */
 extern const struct rc_irq_ops host_rc_irq_ops;
 
 #endif

@@ -52,7 +52,7 @@ static void host_vector(struct host *h, struct host_irq *r, uint32_t apic, uint8
 	sim_time_t now = sim_now(h->c.sim->k);
 	if (!r->vcpu) {                 /* a host-owned function: the host's own handler */
 		(*h->st_host)++;
-		hist_add(h->st_latency[PATH_HOST], now - r->t_rc);
+		host_irq_latency(h, r, PATH_HOST, now);
 		if (r->ops && r->ops->handle)
 			r->ops->handle(r->ctx, r->fn, r->index, now);
 		host_irq_put(h, r);
@@ -100,7 +100,8 @@ static void host_translate(struct host *h, struct host_irq *r)
 	}
 	if (r->iec_miss)
 		ir_iec_fill(h->ir, r->handle);
-	hist_add(h->st_remap_ns, sim_now(h->c.sim->k) - r->t_rc);
+	r->t_remap = r->t_posted = sim_now(h->c.sim->k);
+	hist_add(h->st_remap_ns, r->t_remap - r->t_rc);
 	if (r->irte.posted)
 		host_posted_target(h, r);
 	else
@@ -120,10 +121,12 @@ static void host_ev_iec(void *arg)
 static void host_ev_read_done(void *arg)
 {
 	struct host_irq *r = arg;
-	if (r->pid_step)
+	if (r->pid_step) {
+		r->t_posted = sim_now(r->h->c.sim->k);
 		host_post(r->h, r);
-	else
+	} else {
 		host_translate(r->h, r);
+	}
 }
 
 static void host_rc_read_done(void *ctx, struct component *rc, uint64_t cookie)
@@ -148,7 +151,7 @@ static void host_rc_msi(void *ctx, struct component *rc, unsigned port, uint16_t
 	r->rid = rid;
 	r->addr = addr;
 	r->data = data;
-	r->t_rc = sim_now(k);
+	r->t_rc = r->t_remap = r->t_posted = sim_now(k);
 	bool compat = true;
 	if (h->ir) {
 		enum ir_fault f = ir_request(h->ir, addr, data, &compat, &r->handle);

@@ -89,9 +89,11 @@ static void host_pi_notify(struct host *h, struct host_vcpu *v, struct host_irq 
 	(*h->st_notifications)++;
 	if (nv == HOST_PI_WAKEUP_VECTOR && v->state == VCPU_HALTED) {
 		r->path = PATH_POSTED_WAKEUP;
+		r->deliver_ps = host_cycles(h, h->p.wakeup_cycles);
 		t = vcpu_wake(v, t);
 	} else {
-		t += host_cycles(h, h->p.pi_delivery_cycles);
+		r->deliver_ps = host_cycles(h, h->p.pi_delivery_cycles);
+		t += r->deliver_ps;
 	}
 	sim_schedule_at(k, t, host_ev_pi, v);
 }

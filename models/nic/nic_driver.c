@@ -106,7 +106,7 @@ void nic_drv_irq(struct nic_fn *f, unsigned index, sim_time_t now)
 		if (!r->tx) {
 			nic_count_rx(f, p->len, now);
 			nic_latency(f, false, now - p->t0);
-			nic_traffic_rx(n, f, p, now);
+			nic_traffic_rx(n, f, p);
 		}
 		nic_pkt_free(n, p);
 	}

@@ -133,7 +133,7 @@ struct nic_fn_stats {
 	uint64_t *tx_packets, *tx_bytes, *rx_packets, *rx_bytes, *rx_drops;
 	uint64_t *desc_fetches, *writebacks, *interrupts, *irq_masked, *doorbells;
 	uint64_t *tx_ring_full, *local_tx, *local_rx, *rate_limited;
-	double *tx_gbps, *rx_gbps, *packets_per_interrupt;
+	double *tx_gbps, *rx_gbps, *pkts_per_irq;
 	struct hist *tx_latency, *rx_latency;
 	sim_time_t tx_first, tx_last, rx_first, rx_last;
 	bool any_tx, any_rx;
@@ -269,7 +269,7 @@ uint64_t nic_flow_mac(const struct nic *n, uint32_t flow);
 int nic_trace_open(struct nic *n, struct iov_err *e);
 void nic_trace_event(void *arg);
 /* The driver reaped RX packet p (rr: think, then respond). */
-void nic_traffic_rx(struct nic *n, struct nic_fn *f, struct nic_pkt *p, sim_time_t now);
+void nic_traffic_rx(struct nic *n, struct nic_fn *f, struct nic_pkt *p);
 /* A TX packet of generator p->gen left on the wire. */
 void nic_traffic_tx_wire(struct nic *n, struct nic_pkt *p, sim_time_t now);
 /* TX room freed on f's queue q: ASAP senders may post. */
@@ -374,6 +374,13 @@ static inline const struct cfg_node *nic_loc(const struct nic *n, const char *ke
 
 /* The run failed inside an event: out of memory in a pool. */
 void nic_oom(struct nic *n);
+
+/* nic_stats.c: register function f's stats (at elaborate); find or create the
+ * shared nic.* totals and nic.vms.* (at elaborate, after iso_load); fill the
+ * derived values at finish. */
+int nic_fn_stats(struct nic *n, struct nic_fn *f, struct iov_err *e);
+int nic_totals_create(struct nic *n, struct iov_err *e);
+void nic_stats_finish(struct nic *n);
 
 /* Account a packet in the function's and the totals' stats. */
 void nic_count_tx(struct nic_fn *f, uint32_t len, sim_time_t now);

@@ -221,7 +221,7 @@ int nic_vfs_setup(struct nic *n, struct iov_err *e)
 struct nic_mbx {
 	struct nic *n;
 	struct mbx_req r;
-	uint64_t mac;
+	uint64_t val;                   /* the MAC, or the VLAN id */
 	const struct cfg_node *node;
 };
 
@@ -235,14 +235,14 @@ static void mbx_answer(void *arg)
 		  (n->p.mbx_policy == 1 && (f->trusted || !(is_mac ? f->admin_mac : f->admin_vlan)));
 	if (ok && is_mac) {
 		for (unsigned k = 0; k < n->nfns; k++)
-			ok &= &n->fns[k] == f || n->fns[k].mac != m->mac;
+			ok &= &n->fns[k] == f || n->fns[k].mac != m->val;
 	}
 	if (ok) {
 		(*n->st_mbx_accepted)++;
 		if (is_mac)
-			f->mac = m->mac;
+			f->mac = m->val;
 		else
-			f->vlan = (uint16_t)m->mac;
+			f->vlan = (uint16_t)m->val;
 	} else {
 		(*n->st_mbx_refused)++;
 	}
@@ -277,11 +277,11 @@ int nic_mbx_load(struct nic *n, struct iov_err *e)
 			return cfg_err(e, cfg_get(l->items[i], "vf"), "%s: mailbox request from VF %llu; "
 				       "%u VFs are enabled", n->c.name, (unsigned long long)m->r.vf,
 				       n->nfns - 1);
-		if (m->r.op == 0 && mac_parse(m->r.value, &m->mac))
+		if (m->r.op == 0 && mac_parse(m->r.value, &m->val))
 			return cfg_err(e, cfg_get(l->items[i], "value"), "bad MAC '%s'; write "
 				       "aa:bb:cc:dd:ee:ff", m->r.value);
 		char *end;
-		if (m->r.op == 1 && ((m->mac = strtoull(m->r.value, &end, 0)) > 4095 || *end))
+		if (m->r.op == 1 && ((m->val = strtoull(m->r.value, &end, 0)) > 4095 || *end))
 			return cfg_err(e, cfg_get(l->items[i], "value"), "bad VLAN '%s'; 0..4095",
 				       m->r.value);
 	}

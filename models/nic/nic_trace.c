@@ -37,20 +37,15 @@ int nic_flows_load(struct nic *n, struct iov_err *e)
 		return 0;
 	if (l->kind != CFG_SEQ)
 		return cfg_err(e, l, "flows must be a list of {id, dst}");
-	uint64_t max = 0;
-	struct flow_params fp;
-	for (size_t i = 0; i < l->n; i++) {
-		if (cfg_load_params(l->items[i], flow_param_desc, NULL, &fp, "flow", e))
-			return -1;
-		if (fp.id > max)
-			max = fp.id;
-	}
-	n->nflows = (uint32_t)max + 1;
+	/* Ids are at most 65535: a table of MACs indexed by id. */
+	n->nflows = 65536;
 	n->flow_mac = calloc(n->nflows, sizeof(*n->flow_mac));
 	if (!n->flow_mac)
 		return iov_err_set(e, IOV_INTERNAL, "out of memory");
 	for (size_t i = 0; i < l->n; i++) {
-		cfg_load_params(l->items[i], flow_param_desc, NULL, &fp, "flow", e);
+		struct flow_params fp;
+		if (cfg_load_params(l->items[i], flow_param_desc, NULL, &fp, "flow", e))
+			return -1;
 		if (!strcmp(fp.dst, "wire"))
 			continue;
 		struct nic_fn *d = NULL;

@@ -189,7 +189,7 @@ static void gen_rr_start(void *arg)
 		gen_request(g, s, 0);
 }
 
-void nic_traffic_rx(struct nic *n, struct nic_fn *f, struct nic_pkt *p, sim_time_t now)
+void nic_traffic_rx(struct nic *n, struct nic_fn *f, struct nic_pkt *p)
 {
 	(void)f;
 	if (p->gen < 0)
@@ -205,7 +205,6 @@ void nic_traffic_rx(struct nic *n, struct nic_fn *f, struct nic_pkt *p, sim_time
 	r->t_gen = p->t_gen;
 	nic_pkt_push(&g->think, r);
 	sim_schedule(n->c.sim->k, nic_guest_cycles(n, g->think_cycles), gen_think_event, g);
-	(void)now;
 }
 
 void nic_traffic_tx_wire(struct nic *n, struct nic_pkt *p, sim_time_t now)

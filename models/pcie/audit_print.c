@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "sim.h"
+#include "sriov.h"
 #include "units.h"
 
 /* ------------------------------------------------------------------ text -- */
@@ -38,6 +39,19 @@ static const char *kind_key(enum pcie_fn_kind k)
 	}
 }
 
+/* ", SR-IOV TotalVFs 64, NumVFs 14, offset 1, stride 1, ARI, VF BAR0 0x... (16 KiB each)" */
+static void text_sriov(const struct sriov_pf *sp, FILE *out)
+{
+	char sz[32];
+	fprintf(out, ", SR-IOV TotalVFs %u, NumVFs %u, offset %u, stride %u%s", sriov_total_vfs(sp),
+		sriov_num_vfs(sp), sriov_cfg_read(sp, SRIOV_FIRST_VF_OFFSET, 2),
+		sriov_cfg_read(sp, SRIOV_VF_STRIDE, 2), sriov_ari(sp) ? ", ARI" : "");
+	for (unsigned k = 0; k < sp->nbars; k++)
+		fprintf(out, ", VF BAR%u 0x%" PRIx64 " (%s each)", k,
+			sriov_vf_bar_base(sp, k),
+			units_fmt_size(sp->bar_size[k], sz, sizeof(sz)));
+}
+
 static void text_fn(const struct audit *a, FILE *out, const struct pcie_fn *f, int depth)
 {
 	char bdf[16], acs[96], sz[32];
@@ -46,6 +60,8 @@ static void text_fn(const struct audit *a, FILE *out, const struct pcie_fn *f, i
 	if (f->kind == PCIE_FN_ENDPOINT) {
 		if (audit_multi_function(f))
 			fprintf(out, " (function %u)", f->fn_no);
+		if (f->vf)
+			fprintf(out, " (VF %u of %s)", f->vf, f->sriov->pf->name);
 		fprintf(out, ", %s", audit_vm_name(a->sim, f->vm));
 	} else {
 		fprintf(out, ", bus [%02x-%02x]", f->sec, f->sub);
@@ -66,7 +82,16 @@ static void text_fn(const struct audit *a, FILE *out, const struct pcie_fn *f, i
 	if (!f->bme)
 		fputs(", BME off (no DMA)", out);
 	fprintf(out, ", caps %s", pcie_caps_str(f->caps, acs, sizeof(acs)));
+	if (f->sriov && !f->vf)
+		text_sriov(f->sriov, out);
 	fputc('\n', out);
+}
+
+/* The VFs of a PF, one level below it. */
+static void text_vfs(const struct audit *a, FILE *out, const struct pcie_fn *f, int depth)
+{
+	for (unsigned n = 1; f->sriov && !f->vf && n <= sriov_num_vfs(f->sriov); n++)
+		text_fn(a, out, sriov_vf(f->sriov, n), depth + 1);
 }
 
 static void text_below(const struct audit *a, FILE *out, struct port *p, int depth)
@@ -94,12 +119,15 @@ static void text_below(const struct audit *a, FILE *out, struct port *p, int dep
 			fprintf(out, "%*s%s: multi-function device, no functions attached\n",
 				2 * depth, "", n->c->name);
 		for (unsigned j = 0; j < n->ndown; j++)
-			if (n->down_fn[j])
+			if (n->down_fn[j]) {
 				text_fn(a, out, n->down_fn[j], depth + 1);
+				text_vfs(a, out, n->down_fn[j], depth + 1);
+			}
 		break;
 	}
 	case PCIE_NODE_ENDPOINT:
 		text_fn(a, out, n->self, depth);
+		text_vfs(a, out, n->self, depth);
 		break;
 	default:
 		fprintf(out, "%*s%s: (not a device)\n", 2 * depth, "", n->c->name);
@@ -185,6 +213,35 @@ static void json_vm(const struct audit *a, FILE *out, int vm)
 		json_write_string(out, audit_vm_name(a->sim, vm));
 }
 
+/* ', "pf": ..., "vf": ..., "sriov": ...' (docs/audit.md) */
+static void json_sriov(FILE *out, const struct pcie_fn *f)
+{
+	fputs(", \"pf\": ", out);
+	if (f->vf)
+		json_write_string(out, f->sriov->pf->name);
+	else
+		fputs("null", out);
+	if (f->vf)
+		fprintf(out, ", \"vf\": %u", f->vf);
+	else
+		fputs(", \"vf\": null", out);
+	fputs(", \"sriov\": ", out);
+	const struct sriov_pf *sp = f->vf ? NULL : f->sriov;
+	if (!sp) {
+		fputs("null", out);
+		return;
+	}
+	fprintf(out, "{\"total_vfs\": %u, \"num_vfs\": %u, \"first_vf_offset\": %u, "
+		"\"vf_stride\": %u, \"ari\": %s, \"vf_bars\": [", sriov_total_vfs(sp),
+		sriov_num_vfs(sp), sriov_cfg_read(sp, SRIOV_FIRST_VF_OFFSET, 2),
+		sriov_cfg_read(sp, SRIOV_VF_STRIDE, 2), sriov_ari(sp) ? "true" : "false");
+	for (unsigned k = 0; k < sp->nbars; k++)
+		fprintf(out, "%s{\"base\": \"0x%" PRIx64 "\", \"size\": %" PRIu64 "}", k ? ", " : "",
+			sriov_vf_bar_base(sp, k),
+			sp->bar_size[k]);
+	fputs("]}", out);
+}
+
 static void json_fn(const struct audit *a, FILE *out, unsigned i)
 {
 	const struct pcie_fn *f = a->topo->fns[i];
@@ -228,6 +285,7 @@ static void json_fn(const struct audit *a, FILE *out, unsigned i)
 		json_write_string(out, dn->c->name);
 	else
 		fputs("null", out);
+	json_sriov(out, f);
 	fputs(", \"group\": ", out);
 	if (a->group_of[i] >= 0)
 		fprintf(out, "%d", a->group_of[i]);

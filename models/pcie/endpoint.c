@@ -163,6 +163,12 @@ bool pcie_ep_may_dma(struct pcie_ep *ep, uint32_t flow)
 	return pcie_ep_fn_may_dma(ep, &ep->fn, flow);
 }
 
+/* A PARAM_NODE parameter that the scenario set (absent ones are "" scalars). */
+static bool node_given(const struct cfg_node *n)
+{
+	return n && n->kind != CFG_NULL && !(n->kind == CFG_SCALAR && !n->str[0]);
+}
+
 static int ep_caps(struct pcie_ep *ep, const struct cfg_node *n, struct iov_err *e)
 {
 	ep->fn.caps = PCIE_CAP_PCIE | (ep->fn.has_acs ? PCIE_CAP_ACS : 0);
@@ -177,8 +183,12 @@ static int ep_caps(struct pcie_ep *ep, const struct cfg_node *n, struct iov_err 
 			ep->fn.caps |= PCIE_CAP_MSIX;
 		else if (!strcmp(v, "ats"))
 			ep->fn.caps |= PCIE_CAP_ATS;
+		else if (!strcmp(v, "sriov") && !node_given(ep->p.sriov))
+			return cfg_err(e, it, "the SR-IOV capability comes with its registers: give "
+				       "the function an 'sriov:' map {total_vfs, num_vfs, ...} "
+				       "(docs/models/sriov.md)");
 		else if (!strcmp(v, "sriov"))
-			ep->fn.caps |= PCIE_CAP_SRIOV;
+			continue;       /* sriov_create adds it */
 		else if (!strcmp(v, "pcie") || !strcmp(v, "acs"))
 			continue;
 		else

@@ -10,12 +10,15 @@
  * reason. Everything else goes up; what comes down is routed by BAR
  * (requests) or by routing ID (completions).
  *
- * Not modelled: ARI (more than 8 functions; SR-IOV brings it), function-level
+ * A function with SR-IOV (sriov.h) brings its VFs along: TLPs for their
+ * routing IDs and VF BARs go to the PF's port.
+ * Not modelled: ARI for the physical functions (more than 8), function-level
  * arbitration inside the device.
  */
 #include <stdlib.h>
 
 #include "acs_route.h"
+#include "sriov.h"
 
 extern const struct model model_pcie_mfd;
 
@@ -63,13 +66,15 @@ static int mfd_target(const struct pcie_mfd *m, const struct tlp *t)
 		if (!f)
 			continue;
 		if (id) {
-			if (f->rid == tlp_route_id(t))
+			if (f->rid == tlp_route_id(t) || sriov_vf_of_rid(f->sriov, tlp_route_id(t)))
 				return (int)j;
 			continue;
 		}
 		for (unsigned k = 0; k < f->nbars; k++)
 			if (t->addr >= f->bars[k].addr && t->addr - f->bars[k].addr < f->bars[k].size)
 				return (int)j;
+		if (sriov_vf_at(f->sriov, t->addr))     /* a VF of this PF (sriov.h) */
+			return (int)j;
 	}
 	return -1;
 }

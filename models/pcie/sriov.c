@@ -54,8 +54,7 @@ static uint16_t ctrl(const struct sriov_pf *sp) { return (uint16_t)rd(sp->cfg, S
 bool sriov_vf_enabled(const struct sriov_pf *sp) { return ctrl(sp) & SRIOV_CTRL_VFE; }
 bool sriov_ari(const struct sriov_pf *sp) { return ctrl(sp) & SRIOV_CTRL_ARI; }
 
-/* VF BAR k's base address as the registers hold it. */
-static uint64_t bar_base(const struct sriov_pf *sp, unsigned k)
+uint64_t sriov_vf_bar_base(const struct sriov_pf *sp, unsigned k)
 {
 	uint64_t lo = rd(sp->cfg, SRIOV_VF_BAR(2 * k), 4) & ~0xfull;
 	uint64_t hi = rd(sp->cfg, SRIOV_VF_BAR(2 * k + 1), 4);
@@ -136,7 +135,7 @@ static void vfs_create(struct sriov_pf *sp)
 		f->fn_no = (uint8_t)(ari ? f->rid & 0xff : f->rid & 7);
 		for (unsigned k = 0; k < sp->nbars; k++)
 			f->bars[k] = (struct pcie_bar){ .size = sp->bar_size[k], .loc = sp->loc,
-							.addr = bar_base(sp, k) +
+							.addr = sriov_vf_bar_base(sp, k) +
 								(uint64_t)(i - 1) * sp->bar_size[k] };
 		v->in_flr = false;
 		if (sp->topo)
@@ -203,7 +202,7 @@ unsigned sriov_vf_at(const struct sriov_pf *sp, uint64_t addr)
 	if (!sp || !sp->nvfs || !(ctrl(sp) & SRIOV_CTRL_MSE))
 		return 0;
 	for (unsigned k = 0; k < sp->nbars; k++) {
-		uint64_t base = bar_base(sp, k), size = sp->bar_size[k];
+		uint64_t base = sriov_vf_bar_base(sp, k), size = sp->bar_size[k];
 		if (addr >= base && (addr - base) / size < sp->nvfs)
 			return (unsigned)((addr - base) / size) + 1;
 	}

@@ -181,6 +181,9 @@ void sriov_set_ops(struct sriov_pf *sp, const struct sriov_ops *ops, void *ctx);
 	  "vf_device_id, vf_bars: [sizes], ari, vf_bme, flr_time} (docs/models/sriov.md); "     \
 	  "VFs are named <component>.vf1 .. .vfN" }
 
+/* The keys of 'sriov:' (for generated docs). */
+const struct param_desc *sriov_param_table(void);
+
 /* Enumerator: the highest bus number a VF would use with TotalVFs enabled
  * when the PF has routing ID pf_rid (Linux compute_max_vf_buses). Buses up to
  * it must be reserved below the PF's port. */
@@ -224,6 +227,8 @@ unsigned sriov_total_vfs(const struct sriov_pf *sp);
 unsigned sriov_num_vfs_reg(const struct sriov_pf *sp);         /* NumVFs register */
 bool sriov_vf_enabled(const struct sriov_pf *sp);              /* VF Enable bit */
 bool sriov_ari(const struct sriov_pf *sp);                     /* ARI Capable Hierarchy */
+/* VF BAR k's region base (VF BAR registers 2k, 2k+1 without the type bits). */
+uint64_t sriov_vf_bar_base(const struct sriov_pf *sp, unsigned k);
 
 /* ---- PF driver view ---- */
 

@@ -44,6 +44,8 @@ static const struct param_desc sriov_param_desc[] = {
 	{ NULL, 0, 0, NULL, 0, 0, NULL, NULL },
 };
 
+const struct param_desc *sriov_param_table(void) { return sriov_param_desc; }
+
 static bool pow2(uint64_t x) { return x && !(x & (x - 1)); }
 
 static int bars_parse(struct sriov_pf *sp, const struct cfg_node *n, struct iov_err *e)
@@ -178,12 +180,6 @@ void sriov_attach(struct sriov_pf *sp, struct pcie_topo *t)
 
 /* ---------------------------------------------------------- PF driver -- */
 
-static bool bar_base_placed(const struct sriov_pf *sp, unsigned k)
-{
-	uint64_t lo = sriov_cfg_read(sp, SRIOV_VF_BAR(2 * k), 4) & ~0xfull;
-	uint64_t hi = sriov_cfg_read(sp, SRIOV_VF_BAR(2 * k + 1), 4);
-	return (hi << 32 | lo) != 0;
-}
 
 static int refuse(struct sriov_pf *sp, struct iov_err *e, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -244,7 +240,7 @@ int sriov_enable_vfs(struct sriov_pf *sp, unsigned n, struct iov_err *e)
 	if (rid_check(sp, n, sp->p.ari != 0, e))
 		return -1;
 	for (unsigned k = 0; k < sp->nbars; k++)
-		if (!bar_base_placed(sp, k))
+		if (!sriov_vf_bar_base(sp, k))
 			return refuse(sp, e, "VF BAR %u has no address (not placed by enumeration)",
 				      k);
 	uint16_t c = sp->p.ari ? SRIOV_CTRL_ARI : 0;
@@ -267,7 +263,9 @@ int sriov_boot(struct sriov_pf *sp, struct iov_err *e)
 		return 0;
 	if (sriov_enable_vfs(sp, (unsigned)sp->p.num_vfs, e)) {
 		char msg[sizeof(e->msg)];
-		snprintf(msg, sizeof(msg), "%s", e->msg);
+		const char *m = strstr(e->msg, "error: ");
+		snprintf(msg, sizeof(msg), "%s", m ? m + 7 : e->msg);
+		e->status = 0;          /* the first error wins: replace it by the located one */
 		return iov_err_at(e, IOV_BAD_INPUT, sp->loc.file, sp->loc.line, sp->loc.col,
 				  "%s (sriov: num_vfs %llu)", msg, (unsigned long long)sp->p.num_vfs);
 	}

@@ -134,6 +134,18 @@ if expect_run p2p-all 0 '' "$iovsim" audit "$p2p" -p acs=all; then
 	has p2p-all "0 bypass pairs (0 crossing VMs), 1 redirected to the root complex"
 fi
 
+# --- sriov-vfs: the PF with its SR-IOV capability, VFs below it, one group each -------
+sr=$src/scenarios/seed/sriov-vfs.yaml
+expect_run sriov-text 0 'summary: 16 functions, 15 IOMMU groups' "$iovsim" audit "$sr"
+has sriov-text "01:00.0 nic0: endpoint, host, BAR0 0xe0000000 (1 MiB), ACS -, caps PCIe MSI-X SR-IOV, SR-IOV TotalVFs 64, NumVFs 14, offset 1, stride 1, ARI"
+has sriov-text "      01:00.3 nic0.vf3: endpoint (VF 3 of nic0), vm1, BAR0 0xe0108000 (16 KiB), BAR1 0xe0208000 (16 KiB)"
+has sriov-text "  group 14: 01:01.6 nic0.vf14"
+hasnt sriov-text "nic0.vf15"
+expect_run sriov-fewer 0 'summary: 6 functions, 5 IOMMU groups' "$iovsim" audit "$sr" -p num_vfs=4
+expect_run sriov-json 0 '"pf": "nic0", "vf": 14' "$iovsim" audit "$sr" --json
+expect_run sriov-too-many 2 'sriov-vfs.yaml:[0-9]+:[0-9]+: error: .*num_vfs 65 is more than total_vfs 64' \
+	"$iovsim" audit "$sr" -p num_vfs=65
+
 # --- stdout only: no files, no out/ directory ----------------------------------------
 mkdir -p "$out/cwd"
 (cd "$out/cwd" && "$iovsim" audit "$ig" >/dev/null 2>&1 && "$iovsim" audit "$ig" --json >/dev/null 2>&1)

@@ -296,9 +296,11 @@ static void test_mfd_functions_without_acs_alias(void **state)
 	char *js = render(&b, true);
 	assert_non_null(strstr(js, "\"name\": \"f0\", \"kind\": \"endpoint\", \"up\": \"00:01.0\""));
 	assert_non_null(strstr(js, "\"acs\": \"RR CR\", \"acs_enabled\": true, \"bme\": true, "
-				   "\"vm\": null, \"device\": \"m\", \"group\": 0}"));
+				   "\"vm\": null, \"device\": \"m\", \"pf\": null, \"vf\": null, "
+				   "\"sriov\": null, \"group\": 0}"));
 	assert_non_null(strstr(js, "\"acs\": \"-\", \"acs_enabled\": false, \"bme\": true, "
-				   "\"vm\": null, \"device\": \"m\", \"group\": 1}"));
+				   "\"vm\": null, \"device\": \"m\", \"pf\": null, \"vf\": null, "
+				   "\"sriov\": null, \"group\": 1}"));
 	free(js);
 	unbuild(&b);
 }
@@ -393,7 +395,8 @@ static void test_text_and_json(void **state)
 				   "\"endpoint\", \"up\": \"02:00.0\", \"bus\": null, \"window\": "
 				   "null, \"bars\": [{\"addr\": \"0xe0000000\", \"size\": 1048576}], "
 				   "\"caps\": \"PCIe\", \"acs\": \"-\", \"acs_enabled\": true, \"bme\": true, \"vm\": "
-				   "\"red\", \"device\": null, \"group\": 0}"));
+				   "\"red\", \"device\": null, \"pf\": null, \"vf\": null, \"sriov\": null, "
+				   "\"group\": 0}"));
 	assert_non_null(strstr(js, "\"bus\": [3, 3], \"window\": [\"0xe0000000\", "
 				   "\"0xe00fffff\"]"));
 	assert_non_null(strstr(js, "{\"id\": 0, \"members\": [\"03:00.0\", \"04:00.0\"], "
