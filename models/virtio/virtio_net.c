@@ -269,7 +269,6 @@ static int vnet_register_stats(struct vnet *v, struct iov_err *e)
 static struct component *vnet_create(struct sim *s, const char *name, const void *params,
 				     const struct cfg_node *node, struct iov_err *e)
 {
-	(void)node;
 	struct vnet *v = calloc(1, sizeof(*v));
 	if (!v) {
 		iov_err_set(e, IOV_INTERNAL, "out of memory");
@@ -295,7 +294,7 @@ static struct component *vnet_create(struct sim *s, const char *name, const void
 		iov_err_set(e, IOV_INTERNAL, "out of memory");
 		goto err;
 	}
-	if (vnet_register_stats(v, e) || vnet_traffic_load(v, e))
+	if (vnet_register_stats(v, e) || vnet_traffic_load(v, node, e))
 		goto err;
 	return &v->c;
 err:

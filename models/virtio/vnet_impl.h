@@ -173,7 +173,8 @@ void vnet_signal(struct vnet *v, bool rx);
 /* ---- traffic (vnet_traffic.c) ---- */
 
 struct vnet_gen;
-int vnet_traffic_load(struct vnet *v, struct iov_err *e);
+/* Read traffic: and open trace: (node: the component's map, for locations). */
+int vnet_traffic_load(struct vnet *v, const struct cfg_node *node, struct iov_err *e);
 void vnet_traffic_start(struct vnet *v);
 void vnet_traffic_finish(struct vnet *v);       /* derived stats */
 void vnet_traffic_free(struct vnet *v);

@@ -274,15 +274,14 @@ static int gen_load(struct vnet *v, struct vnet_gen *g, const struct cfg_node *n
 	return gen_stats(v, g, e);
 }
 
-int vnet_traffic_load(struct vnet *v, struct iov_err *e)
+int vnet_traffic_load(struct vnet *v, const struct cfg_node *node, struct iov_err *e)
 {
 	const struct cfg_node *t = v->p.traffic;
 	if (v->p.trace && v->p.trace[0]) {
 		struct iov_err e2 = { 0 };
 		v->ts = trace_open(v->p.trace, &e2);
 		if (!v->ts)
-			return iov_err_set(e, IOV_BAD_INPUT, "%s: cannot open trace: %s", v->c.name,
-					   e2.msg);
+			return cfg_err(e, cfg_get(node, "trace"), "cannot open trace: %s", e2.msg);
 	}
 	if (!t || t->kind == CFG_NULL || (t->kind == CFG_SCALAR && !t->str[0]))
 		return 0;

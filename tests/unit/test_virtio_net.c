@@ -267,8 +267,9 @@ static void test_bad_traffic(void **state)
 		"traffic: [{fn: w, type: stream}]\n",
 		"traffic: [{fn: v, type: stream, dst: v}]\n",
 		"queue_size: 100\n",
+		"trace: /nonexistent/x.trace\n",
 	};
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 0; i < 4; i++) {
 		struct iov_err e = { 0 };
 		struct cfg_doc *d = yaml_doc(bad[i]);
 		struct sim *s = sim_create(SIM_KERNEL_NATIVE, 1, &e);
