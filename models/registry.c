@@ -17,6 +17,7 @@ extern const struct model model_pcie_mfd;
 extern const struct model model_pcie_root_complex;
 extern const struct model model_pcie_switch;
 extern const struct model model_sriov_nic;
+extern const struct model model_virtio_net;
 
 static const struct model *const model_table[] = {
 	&model_dma_source,
@@ -30,6 +31,7 @@ static const struct model *const model_table[] = {
 	&model_pcie_root_complex,
 	&model_pcie_switch,
 	&model_sriov_nic,
+	&model_virtio_net,
 };
 
 #define MODEL_COUNT (sizeof(model_table) / sizeof(model_table[0]))

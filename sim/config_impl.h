@@ -35,4 +35,11 @@ struct scenario;
 int scenario_load_expects(struct cfg_arena *a, struct scenario *s, const struct cfg_node *x,
 			  struct iov_err *e);
 
+/* Replace the conditional groups {when: {PARAM: VALUE}, then: [...]} in the
+ * root's components, connections, vms and expect lists by their entries or by
+ * nothing, by the parameters' effective values (scenario_when.c). After
+ * ${} substitution. Returns 0, or -1 with e set (located, status 2). */
+int scenario_expand_when(struct cfg_arena *a, const struct scenario *s, struct cfg_node *root,
+			 struct iov_err *e);
+
 #endif

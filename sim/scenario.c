@@ -533,6 +533,8 @@ static int scen_top(struct scen_priv *pv, struct scenario *s, struct cfg_node *r
 	for (size_t i = 0; i < root->n; i++)
 		if (strcmp(root->keys[i], "params") && scen_subst(pv, s, root->items[i], e))
 			return -1;
+	if (scenario_expand_when(&pv->a, s, root, e))
+		return -1;
 
 	const struct cfg_node *n;
 	if ((n = cfg_get(root, "name"))) {

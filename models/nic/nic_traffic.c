@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/net/netgen.h"
 #include "nic_impl.h"
 
 enum gen_kind { GEN_STREAM, GEN_RR };
@@ -49,46 +50,7 @@ struct nic_gen {
 	sim_time_t first, last;
 };
 
-struct gen_params {
-	const char *fn;
-	int kind, dir;
-	uint64_t size, resp_size, count, flows, sessions, think_cycles;
-	double rate;
-	sim_time_t start, peer_latency;
-	const char *dst;
-};
-
-static const char *const gen_kinds[] = { "stream", "rr", NULL };
-static const char *const gen_dirs[] = { "tx", "rx", NULL };
-
-#define GP(f) offsetof(struct gen_params, f)
-static const struct param_desc gen_param_desc[] = {
-	{ "fn", PARAM_STRING, GP(fn), NULL, 0, 0, NULL,
-	  "the function: the NIC's name (PF) or NAME.vfN" },
-	{ "type", PARAM_ENUM, GP(kind), "stream", 0, 0, gen_kinds,
-	  "stream (one direction) or rr (request/response, closed loop)" },
-	{ "dir", PARAM_ENUM, GP(dir), "tx", 0, 0, gen_dirs, "stream: tx or rx" },
-	{ "size", PARAM_SIZE, GP(size), "1500", 1, 65535, NULL,
-	  "packet bytes (rr: the request)" },
-	{ "resp_size", PARAM_SIZE, GP(resp_size), "0", 0, 65535, NULL,
-	  "rr: response bytes (0: as size)" },
-	{ "count", PARAM_U64, GP(count), "1000", 1, 1e12, NULL,
-	  "packets (stream) or transactions (rr)" },
-	{ "rate", PARAM_BANDWIDTH, GP(rate), "0B/s", 0, 1e13, NULL,
-	  "stream: packet bytes per second (10Gb/s); 0 = as fast as possible" },
-	{ "start", PARAM_TIME, GP(start), "0ps", 0, 0, NULL, "time of the first packet" },
-	{ "flows", PARAM_U64, GP(flows), "0", 0, 65536, NULL,
-	  "flows the packets spread over (flow k -> queue k mod queues); 0 = one per queue" },
-	{ "sessions", PARAM_U64, GP(sessions), "1", 1, 4096, NULL,
-	  "rr: transactions in flight at once" },
-	{ "think_cycles", PARAM_U64, GP(think_cycles), "2000", 0, 1e12, NULL,
-	  "rr: guest cycles from reaping a request to posting its response (assumption)" },
-	{ "peer_latency", PARAM_TIME, GP(peer_latency), "5us", 0, 1e12, NULL,
-	  "rr: from a response leaving on the wire to the peer's next request (assumption)" },
-	{ "dst", PARAM_STRING, GP(dst), "wire", 0, 0, NULL,
-	  "TX destination: wire, or a function of this NIC (via the embedded switch)" },
-	{ NULL, 0, 0, NULL, 0, 0, NULL, NULL },
-};
+/* The entries' keys and their reading are shared with virtio_net: models/net/netgen.h. */
 
 static struct nic_fn *traffic_fn(struct nic *n, const char *name)
 {
@@ -297,39 +259,34 @@ static int gen_stats(struct nic *n, struct nic_gen *g, struct iov_err *e)
 static int gen_load(struct nic *n, struct nic_gen *g, const struct cfg_node *node,
 		    struct iov_err *e)
 {
-	struct gen_params gp;
-	memset(&gp, 0, sizeof(gp));
+	struct netgen_spec gs;
 	char what[160];
 	snprintf(what, sizeof(what), "traffic generator %d of '%s'", g->idx, n->c.name);
-	if (cfg_load_params(node, gen_param_desc, NULL, &gp, what, e))
+	if (netgen_load(node, what, &gs, e))
 		return -1;
-	struct nic_fn *f = traffic_fn(n, gp.fn);
+	struct nic_fn *f = traffic_fn(n, gs.fn);
 	if (!f)
-		return traffic_fn_err(n, cfg_get(node, "fn"), gp.fn, e);
+		return traffic_fn_err(n, cfg_get(node, "fn"), gs.fn, e);
 	g->fn = f->idx;
-	g->kind = gp.kind == 1 ? GEN_RR : GEN_STREAM;
-	g->tx = g->kind == GEN_STREAM && gp.dir == 0;
-	g->size = (uint32_t)gp.size;
-	g->resp_size = gp.resp_size ? (uint32_t)gp.resp_size : g->size;
+	g->kind = gs.kind == NETGEN_RR ? GEN_RR : GEN_STREAM;
+	g->tx = gs.tx;
+	g->size = gs.size;
+	g->resp_size = gs.resp_size;
 	if (g->size > n->p.buf_size || g->resp_size > n->p.buf_size)
 		return cfg_err(e, node, "%s: packets of %u bytes do not fit a %llu-byte buffer "
 			       "(buf_size)", what, g->size > g->resp_size ? g->size : g->resp_size,
 			       (unsigned long long)n->p.buf_size);
-	g->count = gp.count;
-	g->flows = gp.flows ? (uint32_t)gp.flows : f->nqp;
-	g->sessions = (uint32_t)gp.sessions;
-	g->start = gp.start;
-	g->think_cycles = gp.think_cycles;
-	g->peer_latency = gp.peer_latency;
-	if (gp.rate > 0)
-		g->interval = (sim_time_t)llround((double)g->size * 1e12 / gp.rate);
-	if (gp.rate > 0 && !g->interval)
-		return cfg_err(e, cfg_get(node, "rate"), "%s: rate too high for %u-byte packets",
-			       what, g->size);
-	if (strcmp(gp.dst, "wire")) {
-		struct nic_fn *d = traffic_fn(n, gp.dst);
+	g->count = gs.count;
+	g->flows = gs.flows ? gs.flows : f->nqp;
+	g->sessions = gs.sessions;
+	g->start = gs.start;
+	g->think_cycles = gs.think_cycles;
+	g->peer_latency = gs.peer_latency;
+	g->interval = gs.interval;
+	if (strcmp(gs.dst, "wire")) {
+		struct nic_fn *d = traffic_fn(n, gs.dst);
 		if (!d)
-			return traffic_fn_err(n, cfg_get(node, "dst"), gp.dst, e);
+			return traffic_fn_err(n, cfg_get(node, "dst"), gs.dst, e);
 		g->dst_mac = d->mac;
 	}
 	return gen_stats(n, g, e);

@@ -318,6 +318,49 @@ static void test_model_params_errors(void **state)
 
 /* ---- plain documents ---- */
 
+/* ---- conditional entries (when: / then:) ---- */
+
+static bool has_comp(const struct scenario *s, const char *name)
+{
+	for (size_t i = 0; i < s->ncomponents; i++)
+		if (!strcmp(s->components[i].name, name))
+			return true;
+	return false;
+}
+
+static void test_when_groups(void **state)
+{
+	(void)state;
+	struct scenario *s = load_ok("when.yaml", NULL, 0, NULL);
+	assert_int_equal(s->ncomponents, 2);
+	assert_true(has_comp(s, "host") && has_comp(s, "vnet"));
+	assert_int_equal(s->nconnections, 0);
+	assert_int_equal(s->nexpects, 1);
+	assert_int_equal(cfg_get(s->root, "vms")->n, 1);
+	scenario_free(s);
+	struct param_override o[] = { { "path", "sriov" }, { "traffic", "rr" } };
+	s = load_ok("when.yaml", o, 2, NULL);
+	assert_int_equal(s->ncomponents, 2);
+	assert_true(has_comp(s, "nic") && !has_comp(s, "rr_only"));
+	assert_int_equal(s->nconnections, 1);
+	assert_string_equal(s->connections[0].a_comp, "nic");
+	assert_int_equal(s->nexpects, 2);
+	assert_string_equal(s->expects[1].stat, "components.nic.gbps");
+	assert_int_equal(cfg_get(s->root, "vms")->n, 0);      /* traffic is not stream */
+	scenario_free(s);
+	o[0].value = "virtio";                                  /* nested group, list of values */
+	s = load_ok("when.yaml", o, 2, NULL);
+	assert_int_equal(s->ncomponents, 3);
+	assert_true(has_comp(s, "rr_only"));
+	scenario_free(s);
+	load_bad("bad-when-param.yaml", NULL, 0, "bad-when-param.yaml:5:12: error: when: names "
+		 "'pth', which is not a parameter declared under params:");
+	load_bad("bad-when-key.yaml", NULL, 0, "bad-when-key.yaml:6:5: error: unknown key 'else' "
+		 "in a conditional entry; it is {when: {PARAM: VALUE}, then: [ENTRIES]}");
+	load_bad("bad-when-then.yaml", NULL, 0, "bad-when-then.yaml:6:11: error: a conditional "
+		 "entry needs then: [ENTRIES], a list");
+}
+
 static void test_doc_load(void **state)
 {
 	(void)state;
@@ -353,6 +396,7 @@ int main(void)
 		cmocka_unit_test(test_bad_structure),
 		cmocka_unit_test(test_bad_platform_and_params),
 		cmocka_unit_test(test_model_params_errors),
+		cmocka_unit_test(test_when_groups),
 		cmocka_unit_test(test_doc_load),
 	};
 	return cmocka_run_group_tests(tests, setup_cwd, NULL);
