@@ -111,33 +111,7 @@ static const struct param_desc nic_param_desc[] = {
 	{ NULL, 0, 0, NULL, 0, 0, NULL, NULL },
 };
 
-/* ---- packet pool ---- */
-
-#define NIC_PKT_CHUNK 256
-
-void nic_pkt_push(struct nic_pkt_fifo *q, struct nic_pkt *p)
-{
-	p->next = NULL;
-	if (q->tail)
-		q->tail->next = p;
-	else
-		q->head = p;
-	q->tail = p;
-	q->n++;
-}
-
-struct nic_pkt *nic_pkt_pop(struct nic_pkt_fifo *q)
-{
-	struct nic_pkt *p = q->head;
-	if (p) {
-		q->head = p->next;
-		if (!q->head)
-			q->tail = NULL;
-		p->next = NULL;
-		q->n--;
-	}
-	return p;
-}
+/* ---- packet pool (models/net/net_pkt.h) ---- */
 
 void nic_oom(struct nic *n)
 {
@@ -149,33 +123,19 @@ void nic_oom(struct nic *n)
 
 struct nic_pkt *nic_pkt_alloc(struct nic *n)
 {
-	if (!n->free_pkts) {
-		void **nc = realloc(n->pkt_chunks, (n->npkt_chunks + 1) * sizeof(*nc));
-		struct nic_pkt *c = calloc(NIC_PKT_CHUNK, sizeof(*c));
-		if (nc)
-			n->pkt_chunks = nc;
-		if (!nc || !c) {
-			free(c);
-			nic_oom(n);
-			return NULL;
-		}
-		n->pkt_chunks[n->npkt_chunks++] = c;
-		for (size_t i = NIC_PKT_CHUNK; i-- > 0;) {
-			c[i].next = n->free_pkts;
-			n->free_pkts = &c[i];
-		}
+	struct net_pkt *np = net_pool_get(&n->pkts);
+	if (!np) {
+		nic_oom(n);
+		return NULL;
 	}
-	struct nic_pkt *p = n->free_pkts;
-	n->free_pkts = p->next;
-	memset(p, 0, sizeof(*p));
+	struct nic_pkt *p = nic_pkt_of(np);
 	p->dst_fn = NIC_DST_WIRE;
 	return p;
 }
 
 void nic_pkt_free(struct nic *n, struct nic_pkt *p)
 {
-	p->next = n->free_pkts;
-	n->free_pkts = p;
+	net_pool_put(&n->pkts, &p->net);
 }
 
 /* ---- doorbells ---- */
@@ -334,16 +294,14 @@ static void nic_destroy(struct component *c)
 	for (unsigned i = 0; i < n->nfns; i++)
 		nic_fn_free(n, &n->fns[i]);
 	struct nic_pkt *p;
-	struct nic_pkt_fifo *qs[] = { &n->wire_q, &n->rxw_q, &n->local_q };
+	struct net_fifo *qs[] = { &n->wire_q, &n->rxw_q, &n->local_q };
 	for (size_t k = 0; k < sizeof(qs) / sizeof(qs[0]); k++)
 		while ((p = nic_pkt_pop(qs[k])))
 			nic_pkt_free(n, p);
 	nic_dma_free(&n->dma);
 	pcie_ep_free(&n->ep);
 	trace_close(n->ts);
-	for (size_t i = 0; i < n->npkt_chunks; i++)
-		free(n->pkt_chunks[i]);
-	free(n->pkt_chunks);
+	net_pool_release(&n->pkts);
 	free(n->flow_mac);
 	free(n->mbx);
 	if (n->owns_tot && n->tot)
@@ -367,6 +325,7 @@ static struct component *nic_create(struct sim *s, const char *name, const void 
 	}
 	n->p = *(const struct nic_params *)params;
 	n->node = node;
+	net_pool_init(&n->pkts, sizeof(struct nic_pkt));
 	component_init(&n->c, s, &model_sriov_nic, name, &n->p.clock);
 	char path[256];
 	if (component_add_port(&n->c, &n->up, "up", &nic_up_ops, e) ||

@@ -13,6 +13,7 @@
 #ifndef IOVSIM_NIC_IMPL_H
 #define IOVSIM_NIC_IMPL_H
 
+#include "models/net/net_pkt.h"
 #include "models/pcie/endpoint.h"
 #include "models/pcie/msix.h"
 #include "rng.h"
@@ -59,28 +60,29 @@ struct nic_params {
 /* ---- packets ---- */
 
 struct nic_pkt {
-	struct nic_pkt *next;
-	uint32_t len;
-	uint32_t flow;                  /* the packet's flow id (queue selection, destination) */
+	NET_PKT_HEAD;                   /* next, len, flow, gen, session, t0, t_gen (net_pkt.h) */
 	uint16_t src_fn, dst_fn;        /* function indices; NIC_DST_WIRE = the network */
 	uint64_t dst_mac;               /* TX: destination MAC (0: a host on the network) */
 	uint16_t queue;                 /* queue pair at the function that holds it */
 	uint32_t desc;                  /* ring counter of its descriptor */
-	int32_t gen;                    /* generator index that made it, -1 = trace */
-	uint32_t session;               /* rr: session of the generator */
-	sim_time_t t0;                  /* TX: doorbell write; RX: last bit in from the wire */
-	sim_time_t t_gen;               /* rr: the peer sent the request */
 };
 
-struct nic_pkt_fifo {
-	struct nic_pkt *head, *tail;
-	uint32_t n;
-};
+static inline struct nic_pkt *nic_pkt_of(struct net_pkt *p)
+{
+	return (struct nic_pkt *)p;     /* net is the first member */
+}
 
-void nic_pkt_push(struct nic_pkt_fifo *q, struct nic_pkt *p);
-struct nic_pkt *nic_pkt_pop(struct nic_pkt_fifo *q);
+static inline void nic_pkt_push(struct net_fifo *q, struct nic_pkt *p)
+{
+	net_fifo_push(q, &p->net);
+}
 
-/* A packet from the pool (zeroed but for the pool link); NULL: out of memory
+static inline struct nic_pkt *nic_pkt_pop(struct net_fifo *q)
+{
+	return nic_pkt_of(net_fifo_pop(q));
+}
+
+/* A packet from the pool (zeroed, to the wire); NULL: out of memory
  * (error set on the simulation, run stopped). */
 struct nic_pkt *nic_pkt_alloc(struct nic *n);
 void nic_pkt_free(struct nic *n, struct nic_pkt *p);
@@ -108,7 +110,7 @@ struct nic_ring {
 	uint32_t reaped;                /* driver: processed */
 	struct nic_pkt **slot;          /* per slot: the packet of that descriptor */
 	bool *finished;                 /* per slot: done, but an earlier one is not yet */
-	struct nic_pkt_fifo waiting;    /* RX: packets in the device buffer without a descriptor */
+	struct net_fifo waiting;    /* RX: packets in the device buffer without a descriptor */
 	/* interrupt moderation */
 	uint32_t itr_pending;           /* completions since the last interrupt */
 	bool itr_armed;
@@ -307,18 +309,16 @@ struct nic {
 	unsigned nfns;
 	struct nic_fn fns[NIC_MAX_FNS];
 	/* wire */
-	struct nic_pkt_fifo wire_q;     /* TX packets waiting for the wire */
-	struct nic_pkt_fifo rxw_q;      /* RX packets on the wire, in arrival order */
-	struct nic_pkt_fifo local_q;    /* packets crossing the embedded switch */
+	struct net_fifo wire_q;     /* TX packets waiting for the wire */
+	struct net_fifo rxw_q;      /* RX packets on the wire, in arrival order */
+	struct net_fifo local_q;    /* packets crossing the embedded switch */
 	bool wire_busy;
 	sim_time_t rx_busy_until;
 	uint64_t rx_buf_used;           /* bytes held in the device's RX buffer */
 	uint64_t tx_buf_used;           /* bytes of TX packets read (or being read) into the device */
 	struct nic_ring *tx_wait_head, *tx_wait_tail;   /* rings waiting for TX buffer room */
 	/* packet pool */
-	struct nic_pkt *free_pkts;
-	void **pkt_chunks;
-	size_t npkt_chunks;
+	struct net_pool pkts;
 	/* traffic */
 	struct nic_gen *gens;
 	size_t ngens;

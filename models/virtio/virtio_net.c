@@ -87,33 +87,7 @@ static const struct param_desc vnet_param_desc[] = {
 };
 #undef VP
 
-/* ---- packets ---- */
-
-#define VNET_PKT_CHUNK 256
-
-void vnet_fifo_push(struct vnet_fifo *q, struct vnet_pkt *p)
-{
-	p->next = NULL;
-	if (q->tail)
-		q->tail->next = p;
-	else
-		q->head = p;
-	q->tail = p;
-	q->n++;
-}
-
-struct vnet_pkt *vnet_fifo_pop(struct vnet_fifo *q)
-{
-	struct vnet_pkt *p = q->head;
-	if (p) {
-		q->head = p->next;
-		if (!q->head)
-			q->tail = NULL;
-		p->next = NULL;
-		q->n--;
-	}
-	return p;
-}
+/* ---- packets (models/net/net_pkt.h) ---- */
 
 void vnet_oom(struct vnet *v)
 {
@@ -125,30 +99,15 @@ void vnet_oom(struct vnet *v)
 
 struct vnet_pkt *vnet_pkt_alloc(struct vnet *v)
 {
-	if (!v->free_pkts) {    /* the pool grows by chunks, never per packet */
-		void **nc = realloc(v->pkt_chunks, (v->npkt_chunks + 1) * sizeof(*nc));
-		struct vnet_pkt *c = calloc(VNET_PKT_CHUNK, sizeof(*c));
-		if (nc)
-			v->pkt_chunks = nc;
-		if (!nc || !c) {
-			free(c);
-			vnet_oom(v);
-			return NULL;
-		}
-		v->pkt_chunks[v->npkt_chunks++] = c;
-		for (int i = VNET_PKT_CHUNK; i-- > 0;)
-			vnet_pkt_free(v, &c[i]);
-	}
-	struct vnet_pkt *p = v->free_pkts;
-	v->free_pkts = p->next;
-	*p = (struct vnet_pkt){ 0 };
-	return p;
+	struct net_pkt *p = net_pool_get(&v->pkts);
+	if (!p)
+		vnet_oom(v);
+	return p ? vnet_pkt_of(p) : NULL;
 }
 
 void vnet_pkt_free(struct vnet *v, struct vnet_pkt *p)
 {
-	p->next = v->free_pkts;
-	v->free_pkts = p;
+	net_pool_put(&v->pkts, &p->net);
 }
 
 /* ---- counting ---- */
@@ -204,9 +163,7 @@ static void vnet_destroy(struct component *c)
 	vq_free(&v->rxq);
 	free(v->tx_slot);
 	free(v->rx_slot);
-	for (size_t i = 0; i < v->npkt_chunks; i++)
-		free(v->pkt_chunks[i]);
-	free(v->pkt_chunks);
+	net_pool_release(&v->pkts);
 	free(v);
 }
 
@@ -275,6 +232,7 @@ static struct component *vnet_create(struct sim *s, const char *name, const void
 		return NULL;
 	}
 	v->p = *(const struct vnet_params *)params;
+	net_pool_init(&v->pkts, sizeof(struct vnet_pkt));
 	component_init(&v->c, s, &model_virtio_net, name, &v->p.guest_clock);
 	v->vm = -1;
 	v->fn = (struct pcie_fn){ .name = name, .kind = PCIE_FN_ENDPOINT, .c = &v->c, .vm = -1 };

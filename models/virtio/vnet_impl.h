@@ -11,6 +11,7 @@
 #define IOVSIM_VNET_IMPL_H
 
 #include "models/host/host.h"
+#include "models/net/net_pkt.h"
 #include "models/pcie/pcie_topo.h"
 #include "models/virtio/virtio_net.h"
 #include "models/virtio/virtqueue.h"
@@ -47,22 +48,23 @@ struct vnet_params {
 /* ---- packets (pooled: no allocation per packet once the pool has grown) ---- */
 
 struct vnet_pkt {
-	struct vnet_pkt *next;
-	uint32_t len;
-	uint32_t flow;
-	int32_t gen;                    /* generator that made it, -1 = trace */
-	uint32_t session;               /* rr: session of the generator */
-	sim_time_t t0;                  /* TX: the guest posted it; RX: last bit in from the wire */
-	sim_time_t t_gen;               /* rr: the peer sent the request */
+	NET_PKT_HEAD;                   /* next, len, flow, gen, session, t0, t_gen (net_pkt.h) */
 };
 
-struct vnet_fifo {
-	struct vnet_pkt *head, *tail;
-	uint32_t n;
-};
+static inline struct vnet_pkt *vnet_pkt_of(struct net_pkt *p)
+{
+	return (struct vnet_pkt *)p;    /* net is the first member */
+}
 
-void vnet_fifo_push(struct vnet_fifo *q, struct vnet_pkt *p);
-struct vnet_pkt *vnet_fifo_pop(struct vnet_fifo *q);
+static inline void vnet_fifo_push(struct net_fifo *q, struct vnet_pkt *p)
+{
+	net_fifo_push(q, &p->net);
+}
+
+static inline struct vnet_pkt *vnet_fifo_pop(struct net_fifo *q)
+{
+	return vnet_pkt_of(net_fifo_pop(q));
+}
 
 struct vnet;
 /* A zeroed packet; NULL: out of memory (error set, run stopped). */
@@ -107,25 +109,23 @@ struct vnet {
 	sim_time_t be_busy_start;
 	bool be_rx_turn;                /* alternate TX and RX work */
 	bool rx_wants_kick;             /* ran out of RX buffers: asked the guest to kick */
-	struct vnet_fifo backlog;       /* RX packets in the host waiting for a guest buffer */
+	struct net_fifo backlog;       /* RX packets in the host waiting for a guest buffer */
 	struct vnet_pkt **rx_slot;      /* per RX ring slot: the packet written into it */
 	struct vnet_pkt *be_cur;        /* the packet being copied */
 	bool be_cur_rx;
 	/* wire */
-	struct vnet_fifo wire_q, rxw_q;
+	struct net_fifo wire_q, rxw_q;
 	bool wire_busy;
 	sim_time_t rx_busy_until;
 	/* packet pool */
-	struct vnet_pkt *free_pkts;
-	void **pkt_chunks;
-	size_t npkt_chunks;
+	struct net_pool pkts;
 	/* traffic */
 	struct vnet_gen *gens;
 	size_t ngens;
 	struct trace_stream *ts;
 	struct trace_rec trace_cur;
 	bool trace_have, trace_eof, trace_waiting;
-	struct vnet_fifo tx_wait;       /* TX packets the guest could not post yet (ring full) */
+	struct net_fifo tx_wait;       /* TX packets the guest could not post yet (ring full) */
 	struct rng rng;
 	struct vnet_stats st;
 };

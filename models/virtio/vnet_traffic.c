@@ -2,7 +2,8 @@
  *
  * 'traffic:' is a list of generators with the keys and meaning of
  * models/net/netgen.h, the same as the SR-IOV NIC's, so one description runs
- * over either path; 'fn' must be this device's name and 'dst' the wire
+ * over either path, run by the shared engine (models/net/net_traffic.c) over
+ * this device's ops; 'fn' must be this device's name and 'dst' the wire
  * (virtio-net has no embedded switch). One queue pair: flows only label
  * packets. stream tx with rate 0 keeps the TX ring full; with a rate, a
  * packet due while the ring is full is dropped (tx_ring_full) and one due
@@ -21,153 +22,78 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/net/netgen.h"
+#include "models/net/net_traffic.h"
 #include "vnet_impl.h"
 
 struct vnet_gen {
-	struct vnet *v;
-	int idx;
-	struct netgen_spec s;
-	uint64_t issued, done;
-	struct vnet_fifo backlog;       /* TX packets waiting for the ring / the vCPU */
-	struct vnet_fifo think, peer;   /* rr: responses thinking, requests on their way */
-	uint64_t *st_packets, *st_transactions;
-	double *st_tps;
-	struct hist *st_rr_latency;
-	sim_time_t first, last;
+	struct net_gen g;
 };
 
-static struct vnet_pkt *gen_pkt(struct vnet_gen *g, uint32_t len, uint32_t flow)
+/* ---- the engine's ops ---- */
+
+static struct net_pkt *gen_alloc(void *dev)
 {
-	struct vnet_pkt *p = vnet_pkt_alloc(g->v);
-	if (!p)
-		return NULL;
-	p->len = len;
-	p->flow = flow;
-	p->gen = g->idx;
-	return p;
+	struct vnet_pkt *p = vnet_pkt_alloc(dev);
+	return p ? &p->net : NULL;
 }
 
-/* Send the backlog, then (ASAP TX stream) new packets. */
-static void gen_fill(struct vnet_gen *g)
+static void gen_free(void *dev, struct net_pkt *p)
 {
-	struct vnet *v = g->v;
-	while (g->backlog.head) {
-		if (vnet_drv_send(v, g->backlog.head) != VNET_SENT)
-			return;
-		vnet_fifo_pop(&g->backlog);
-	}
-	while (g->s.kind == NETGEN_STREAM && g->s.tx && !g->s.interval && g->issued < g->s.count &&
-	       sim_now(v->c.sim->k) >= g->s.start) {
-		struct vnet_pkt *p = gen_pkt(g, g->s.size, (uint32_t)(g->issued % g->s.flows));
-		if (!p)
-			return;
-		if (vnet_drv_send(v, p) != VNET_SENT) {
-			vnet_pkt_free(v, p);
-			return;
-		}
-		g->issued++;
+	vnet_pkt_free(dev, vnet_pkt_of(p));
+}
+
+/* The guest sends p; VNET_BUSY (the vCPU is out of the guest) waits in the
+ * backlog; a full ring in a fill waits too (sending counted it). */
+static enum net_gen_post gen_tx(void *dev, struct net_gen *g, struct net_pkt *p, bool fill)
+{
+	(void)g;
+	switch (vnet_drv_send(dev, vnet_pkt_of(p))) {
+	case VNET_SENT:
+		return NET_GEN_SENT;
+	case VNET_FULL:
+		return fill ? NET_GEN_BUSY : NET_GEN_FULL;
+	default:
+		return NET_GEN_BUSY;
 	}
 }
 
-static void gen_stream_event(void *arg)
+static void gen_rx(void *dev, struct net_gen *g, struct net_pkt *p, sim_time_t at)
 {
-	struct vnet_gen *g = arg;
-	struct vnet *v = g->v;
-	sim_time_t now = sim_now(v->c.sim->k);
-	if (g->issued >= g->s.count)
-		return;
-	if (g->s.tx && !g->s.interval) {
-		gen_fill(g);
-		return;
-	}
-	struct vnet_pkt *p = gen_pkt(g, g->s.size, (uint32_t)(g->issued % g->s.flows));
-	if (!p)
-		return;
-	g->issued++;
-	if (g->s.tx) {
-		enum vnet_send r = g->backlog.head ? VNET_BUSY : vnet_drv_send(v, p);
-		if (r == VNET_BUSY)
-			vnet_fifo_push(&g->backlog, p);
-		else if (r == VNET_FULL)
-			vnet_pkt_free(v, p);    /* counted in tx_ring_full */
-	} else {
-		vnet_wire_recv(v, p, now);
-	}
-	if (g->issued >= g->s.count)
-		return;
-	sim_time_t next = g->s.interval ? netgen_stream_time(&g->s, g->issued) : v->rx_busy_until;
-	sim_schedule_at(v->c.sim->k, next, gen_stream_event, g);
+	(void)g;
+	vnet_wire_recv(dev, vnet_pkt_of(p), at);
 }
 
-/* ---- rr ---- */
-
-static void gen_peer_event(void *arg)
+static sim_time_t gen_rx_free_at(void *dev)
 {
-	struct vnet_gen *g = arg;
-	struct vnet_pkt *p = vnet_fifo_pop(&g->peer);
-	p->t_gen = sim_now(g->v->c.sim->k);
-	vnet_wire_recv(g->v, p, p->t_gen);
+	return ((struct vnet *)dev)->rx_busy_until;
 }
 
-static void gen_request(struct vnet_gen *g, uint32_t session, sim_time_t delay)
+static sim_time_t gen_guest_cycles(void *dev, uint64_t cycles)
 {
-	struct vnet_pkt *p = gen_pkt(g, g->s.size, session);
-	if (!p)
-		return;
-	g->issued++;
-	p->session = session;
-	vnet_fifo_push(&g->peer, p);
-	sim_schedule(g->v->c.sim->k, delay, gen_peer_event, g);
+	return vnet_guest_cycles(dev, cycles);
 }
 
-static void gen_think_event(void *arg)
-{
-	struct vnet_gen *g = arg;
-	vnet_fifo_push(&g->backlog, vnet_fifo_pop(&g->think));
-	gen_fill(g);
-}
-
-static void gen_rr_start(void *arg)
-{
-	struct vnet_gen *g = arg;
-	for (uint32_t s = 0; s < g->s.sessions && g->issued < g->s.count; s++)
-		gen_request(g, s, 0);
-}
+static const struct net_gen_ops vnet_gen_ops = {
+	.alloc = gen_alloc,
+	.free = gen_free,
+	.tx = gen_tx,
+	.tx_flush = NULL,               /* vnet_drv_send kicks as the driver would */
+	.rx = gen_rx,
+	.rx_free_at = gen_rx_free_at,
+	.guest_cycles = gen_guest_cycles,
+};
 
 void vnet_traffic_rx(struct vnet *v, struct vnet_pkt *p, sim_time_t now)
 {
 	(void)now;
-	if (p->gen < 0)
-		return;
-	struct vnet_gen *g = &v->gens[p->gen];
-	(*g->st_packets)++;
-	if (g->s.kind != NETGEN_RR)
-		return;
-	struct vnet_pkt *r = gen_pkt(g, g->s.resp_size, p->flow);
-	if (!r)
-		return;
-	r->session = p->session;
-	r->t_gen = p->t_gen;
-	vnet_fifo_push(&g->think, r);
-	sim_schedule(v->c.sim->k, vnet_guest_cycles(v, g->s.think_cycles), gen_think_event, g);
+	if (p->gen >= 0)
+		net_gen_rx(&v->gens[p->gen].g, &p->net);
 }
 
 void vnet_traffic_tx_wire(struct vnet *v, struct vnet_pkt *p, sim_time_t now)
 {
-	if (p->gen < 0)
-		return;
-	struct vnet_gen *g = &v->gens[p->gen];
-	(*g->st_packets)++;
-	if (g->s.kind != NETGEN_RR)
-		return;
-	(*g->st_transactions)++;
-	hist_add(g->st_rr_latency, now - p->t_gen);
-	if (!g->done++)
-		g->first = p->t_gen;
-	g->last = now;
-	if (g->issued < g->s.count)
-		gen_request(g, p->session, g->s.peer_latency);
+	if (p->gen >= 0)
+		net_gen_tx_wire(&v->gens[p->gen].g, &p->net, now);
 }
 
 /* ---- trace ---- */
@@ -228,8 +154,8 @@ static void trace_event(void *arg)
 void vnet_traffic_tx_room(struct vnet *v)
 {
 	for (size_t i = 0; i < v->ngens; i++)
-		if (v->gens[i].s.tx || v->gens[i].s.kind == NETGEN_RR)
-			gen_fill(&v->gens[i]);
+		if (v->gens[i].g.s.tx || v->gens[i].g.s.kind == NETGEN_RR)
+			net_gen_fill(&v->gens[i].g);
 	if (v->trace_waiting && v->trace_have) {
 		v->trace_waiting = false;
 		sim_schedule(v->c.sim->k, 0, trace_event, v);
@@ -238,40 +164,23 @@ void vnet_traffic_tx_room(struct vnet *v)
 
 /* ---- set-up ---- */
 
-static int gen_stats(struct vnet *v, struct vnet_gen *g, struct iov_err *e)
-{
-	struct stats *st = v->c.sim->stats;
-	char p[256];
-#define GEN_PATH(leaf) (snprintf(p, sizeof(p), "components.%s.gen%d." leaf, v->c.name, g->idx), p)
-	if (!(g->st_packets = stats_counter(st, GEN_PATH("packets"), "", "packets of the "
-					    "generator that left on the wire or reached the guest", e)) ||
-	    !(g->st_transactions = stats_counter(st, GEN_PATH("transactions"), "", "rr: "
-						 "request/response transactions done", e)) ||
-	    !(g->st_tps = stats_value(st, GEN_PATH("transactions_per_s"), "1/s", "rr: "
-				      "transactions per second over the run of the generator", e)) ||
-	    !(g->st_rr_latency = stats_hist(st, GEN_PATH("rr_latency_ns"), "ns", 1e-3, "rr: the "
-					    "peer's request send to the response on the wire", e)))
-		return -1;
-#undef GEN_PATH
-	return 0;
-}
-
-static int gen_load(struct vnet *v, struct vnet_gen *g, const struct cfg_node *node,
+static int gen_load(struct vnet *v, struct vnet_gen *vg, int idx, const struct cfg_node *node,
 		    struct iov_err *e)
 {
+	struct netgen_spec gs;
 	char what[160];
-	snprintf(what, sizeof(what), "traffic generator %d of '%s'", g->idx, v->c.name);
-	if (netgen_load(node, what, &g->s, e))
+	snprintf(what, sizeof(what), "traffic generator %d of '%s'", idx, v->c.name);
+	if (netgen_load(node, what, &gs, e))
 		return -1;
-	if (strcmp(g->s.fn, v->c.name))
+	if (strcmp(gs.fn, v->c.name))
 		return cfg_err(e, cfg_get(node, "fn"), "'%s' is not this device: a virtio_net's "
-			       "generators have fn: %s", g->s.fn, v->c.name);
-	if (strcmp(g->s.dst, "wire"))
+			       "generators have fn: %s", gs.fn, v->c.name);
+	if (strcmp(gs.dst, "wire"))
 		return cfg_err(e, cfg_get(node, "dst"), "%s: dst '%s': virtio-net sends only to the "
-			       "wire (it has no embedded switch)", what, g->s.dst);
-	if (!g->s.flows)
-		g->s.flows = 1;
-	return gen_stats(v, g, e);
+			       "wire (it has no embedded switch)", what, gs.dst);
+	if (!gs.flows)
+		gs.flows = 1;
+	return net_gen_init(&vg->g, &gs, idx, &vnet_gen_ops, v, &v->c, e);
 }
 
 int vnet_traffic_load(struct vnet *v, const struct cfg_node *node, struct iov_err *e)
@@ -291,11 +200,8 @@ int vnet_traffic_load(struct vnet *v, const struct cfg_node *node, struct iov_er
 	if (!v->gens)
 		return iov_err_set(e, IOV_INTERNAL, "out of memory");
 	for (size_t i = 0; i < t->n; i++) {
-		struct vnet_gen *g = &v->gens[i];
-		g->v = v;
-		g->idx = (int)i;
 		v->ngens++;
-		if (gen_load(v, g, t->items[i], e))
+		if (gen_load(v, &v->gens[i], (int)i, t->items[i], e))
 			return -1;
 	}
 	return 0;
@@ -303,38 +209,22 @@ int vnet_traffic_load(struct vnet *v, const struct cfg_node *node, struct iov_er
 
 void vnet_traffic_start(struct vnet *v)
 {
-	struct sim_kernel *k = v->c.sim->k;
-	for (size_t i = 0; i < v->ngens; i++) {
-		struct vnet_gen *g = &v->gens[i];
-		sim_schedule_at(k, g->s.start, g->s.kind == NETGEN_RR ? gen_rr_start : gen_stream_event,
-				g);
-	}
+	for (size_t i = 0; i < v->ngens; i++)
+		net_gen_start(&v->gens[i].g);
 	if (v->ts)
-		sim_schedule(k, 0, trace_event, v);
+		sim_schedule(v->c.sim->k, 0, trace_event, v);
 }
 
 void vnet_traffic_finish(struct vnet *v)
 {
-	for (size_t i = 0; i < v->ngens; i++) {
-		struct vnet_gen *g = &v->gens[i];
-		*g->st_tps = g->done && g->last > g->first
-			? (double)g->done * 1e12 / (double)(g->last - g->first) : 0.0;
-	}
-}
-
-static void fifo_drain(struct vnet *v, struct vnet_fifo *q)
-{
-	struct vnet_pkt *p;
-	while ((p = vnet_fifo_pop(q)))
-		vnet_pkt_free(v, p);
+	for (size_t i = 0; i < v->ngens; i++)
+		net_gen_finish(&v->gens[i].g);
 }
 
 void vnet_traffic_free(struct vnet *v)
 {
 	for (size_t i = 0; i < v->ngens; i++) {
-		fifo_drain(v, &v->gens[i].backlog);
-		fifo_drain(v, &v->gens[i].think);
-		fifo_drain(v, &v->gens[i].peer);
+		net_gen_drain(&v->gens[i].g);
 	}
 	free(v->gens);
 	v->gens = NULL;
