@@ -23,6 +23,7 @@
 
 #include "dma_impl.h"
 #include "rng.h"
+#include "trace_gen_cfg.h"
 #include "units.h"
 
 extern const struct model model_dma_source;
@@ -54,55 +55,7 @@ static const struct param_desc dma_source_param_desc[] = {
 	{ NULL, 0, 0, NULL, 0, 0, NULL, NULL },
 };
 
-/* Inline generator keys: the trace_gen_spec fields (docs/trace-format.md). */
-struct dma_gen_params {
-	int pattern;
-	uint64_t base, window, size, align, count, seed;
-	double read_frac, rate;
-	int op;
-	sim_time_t interval, start;
-	int poisson;
-	const char *source;
-	const struct cfg_node *pasid;
-};
-
-static const char *const dma_gen_patterns[] = { "seq", "random", NULL };
-static const char *const dma_gen_ops[] = { "mix", "read", "write", "readwrite", NULL };
-
-static const struct param_desc dma_gen_param_desc[] = {
-	{ "gen", PARAM_ENUM, offsetof(struct dma_gen_params, pattern), NULL, 0, 0,
-	  dma_gen_patterns, "address pattern: seq (wrapping in the window) or random" },
-	{ "base", PARAM_SIZE, offsetof(struct dma_gen_params, base), "0", 0, 0, NULL,
-	  "window start address" },
-	{ "window", PARAM_SIZE, offsetof(struct dma_gen_params, window), "8KiB", 1, 0x1p62, NULL,
-	  "window size: addresses fall in [base, base+window)" },
-	{ "size", PARAM_SIZE, offsetof(struct dma_gen_params, size), "64", 1, 1 << 20, NULL,
-	  "bytes per transfer" },
-	{ "align", PARAM_SIZE, offsetof(struct dma_gen_params, align), "0", 0, 4096, NULL,
-	  "address alignment (0: size rounded up to a power of two, at most 4 KiB)" },
-	{ "count", PARAM_U64, offsetof(struct dma_gen_params, count), "1000", 1, 1e12, NULL,
-	  "number of transfers" },
-	{ "seed", PARAM_U64, offsetof(struct dma_gen_params, seed), "0", 0, 0, NULL,
-	  "generator seed (0: derived from the run seed and the component name)" },
-	{ "read_frac", PARAM_DOUBLE, offsetof(struct dma_gen_params, read_frac), "1", 0, 1, NULL,
-	  "share of reads (the rest are writes)" },
-	{ "op", PARAM_ENUM, offsetof(struct dma_gen_params, op), "mix", 0, 0, dma_gen_ops,
-	  "mix: reads with probability read_frac; read / write: only those; readwrite: "
-	  "read, write, read, ... alternating" },
-	{ "rate", PARAM_DOUBLE, offsetof(struct dma_gen_params, rate), "0", 0, 1e12, NULL,
-	  "transfers per second (0 with interval 0: closed loop)" },
-	{ "interval", PARAM_TIME, offsetof(struct dma_gen_params, interval), "0ps", 0, 0, NULL,
-	  "time between transfers (alternative to rate)" },
-	{ "poisson", PARAM_BOOL, offsetof(struct dma_gen_params, poisson), "false", 0, 0, NULL,
-	  "exponential inter-arrival times instead of fixed" },
-	{ "start", PARAM_TIME, offsetof(struct dma_gen_params, start), "0ps", 0, 0, NULL,
-	  "time of the first transfer (open loop)" },
-	{ "source", PARAM_STRING, offsetof(struct dma_gen_params, source), "", 0, 0, NULL,
-	  "requester name for the records (default: the component's name)" },
-	{ "pasid", PARAM_NODE, offsetof(struct dma_gen_params, pasid), "", 0, 0, NULL,
-	  "PASID carried by every record, 0..0xfffff (absent: requests without PASID)" },
-	{ NULL, 0, 0, NULL, 0, 0, NULL, NULL },
-};
+/* Inline generator keys: sim/trace_gen_cfg.c (trace_gen_param_desc, docs/trace-format.md). */
 
 static void dma_issue_event(void *arg);
 
@@ -482,51 +435,7 @@ static struct trace_stream *dma_open_trace(struct dma_source *d, const struct cf
 	const struct cfg_node *gen = cfg_get(n, "gen");
 	if (gen && gen->kind == CFG_SCALAR && !strcmp(gen->str, "msi"))
 		return dma_msi_gen_open(d, n, e);
-	struct dma_gen_params g;
-	memset(&g, 0, sizeof(g));
-	char what[160];
-	snprintf(what, sizeof(what), "trace generator of '%s'", d->c.name);
-	if (cfg_load_params(n, dma_gen_param_desc, NULL, &g, what, e))
-		return NULL;
-	struct trace_gen_spec spec;
-	trace_gen_defaults(&spec);
-	spec.source = g.source && g.source[0] ? g.source : d->c.name;
-	spec.pattern = g.pattern ? TRACE_PAT_RANDOM : TRACE_PAT_SEQ;
-	spec.base = g.base;
-	spec.window = g.window;
-	spec.size = (uint32_t)g.size;
-	spec.align = (uint32_t)g.align;
-	spec.count = g.count;
-	spec.read_frac = g.op == 1 ? 1.0 : g.op == 2 ? 0.0 : g.read_frac;
-	spec.alternate = g.op == 3;
-	spec.rate = g.interval ? 1e12 / (double)g.interval : g.rate;
-	spec.poisson = g.poisson;
-	spec.start = g.start;
-	if (g.pasid && !(g.pasid->kind == CFG_SCALAR && !*g.pasid->str)) {
-		static const struct param_desc pd = { "pasid", PARAM_U64, 0, NULL, 0, 0xfffff, NULL,
-						       "" };
-		uint64_t v;
-		if (cfg_parse_value(g.pasid, &pd, &v, e))
-			return NULL;
-		spec.flags |= TRACE_F_PASID;
-		spec.pasid = (uint32_t)v;
-	}
-	if (g.seed) {
-		spec.seed = g.seed;
-	} else {
-		struct rng r;
-		rng_seed_named(&r, d->c.sim->seed, d->c.name);
-		spec.seed = rng_next(&r);
-	}
-	struct iov_err e2 = { 0 };
-	struct trace_stream *ts = NULL;
-	if (trace_gen_check(&spec, &e2) == 0)
-		ts = trace_gen_open(&spec, &e2);
-	if (!ts) {
-		const char *m = strstr(e2.msg, "error: ");
-		cfg_err(e, n, "%s", m ? m + 7 : e2.msg);
-	}
-	return ts;
+	return trace_gen_open_cfg(n, trace_gen_param_desc, d->c.name, d->c.sim->seed, e);
 }
 
 static void dma_destroy(struct component *c)

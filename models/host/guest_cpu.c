@@ -42,7 +42,7 @@
 #include <string.h>
 
 #include "models/host/guest_cpu_impl.h"
-#include "rng.h"
+#include "trace_gen_cfg.h"
 
 #define GP(f) offsetof(struct gc_params, f)
 static const char *const gc_violation_names[] = { "fault", "kill", NULL };
@@ -95,26 +95,18 @@ static const struct param_desc gc_param_desc[] = {
 
 /* ---------------------------------------------------------------- trace -- */
 
-struct gc_gen {
-	int pattern, op;
-	uint64_t base, window, size, count, seed;
-	double read_frac;
-	sim_time_t interval, start;
-};
+#define GG(f) offsetof(struct trace_gen_params, f)
 
-static const char *const gc_gen_patterns[] = { "seq", "random", NULL };
-static const char *const gc_gen_ops[] = { "mix", "read", "write", "readwrite", NULL };
-#define GG(f) offsetof(struct gc_gen, f)
-
-/* The subset of dma_source's generator keys a CPU trace needs, with the same
- * meanings (docs/trace-format.md); dma_source's table is private to it. */
+/* The subset of dma_source's generator keys (sim/trace_gen_cfg.h) a CPU
+ * trace needs, with the same meanings (docs/trace-format.md) and CPU-sized
+ * defaults; other keys (align, rate, poisson, source, pasid) are refused. */
 static const struct param_desc gc_gen_desc[] = {
-	{ "gen", PARAM_ENUM, GG(pattern), NULL, 0, 0, gc_gen_patterns, "seq or random" },
+	{ "gen", PARAM_ENUM, GG(pattern), NULL, 0, 0, trace_gen_patterns, "seq or random" },
 	{ "base", PARAM_SIZE, GG(base), "0", 0, 0, NULL, "window start (GPA)" },
 	{ "window", PARAM_SIZE, GG(window), "8KiB", 1, 0x1p62, NULL, "window size" },
 	{ "size", PARAM_SIZE, GG(size), "8", 1, 4096, NULL, "bytes per access" },
 	{ "count", PARAM_U64, GG(count), "1000", 1, 1e12, NULL, "accesses" },
-	{ "op", PARAM_ENUM, GG(op), "mix", 0, 0, gc_gen_ops, "mix, read, write, readwrite" },
+	{ "op", PARAM_ENUM, GG(op), "mix", 0, 0, trace_gen_ops, "mix, read, write, readwrite" },
 	{ "read_frac", PARAM_DOUBLE, GG(read_frac), "1", 0, 1, NULL, "share of loads (mix)" },
 	{ "interval", PARAM_TIME, GG(interval), "0ps", 0, 0, NULL, "time between accesses "
 	  "(0: back to back)" },
@@ -122,51 +114,13 @@ static const struct param_desc gc_gen_desc[] = {
 	{ "seed", PARAM_U64, GG(seed), "0", 0, 0, NULL, "seed (0: from the run seed)" },
 	{ NULL, 0, 0, NULL, 0, 0, NULL, NULL },
 };
-
-static struct trace_stream *gc_gen_open(struct guest_cpu *g, const struct cfg_node *n,
-					struct iov_err *e)
-{
-	struct gc_gen gg;
-	memset(&gg, 0, sizeof(gg));
-	char what[160];
-	snprintf(what, sizeof(what), "trace generator of '%s'", g->c.name);
-	if (cfg_load_params(n, gc_gen_desc, NULL, &gg, what, e))
-		return NULL;
-	struct trace_gen_spec spec;
-	trace_gen_defaults(&spec);
-	spec.source = g->c.name;
-	spec.pattern = gg.pattern ? TRACE_PAT_RANDOM : TRACE_PAT_SEQ;
-	spec.base = gg.base;
-	spec.window = gg.window;
-	spec.size = (uint32_t)gg.size;
-	spec.count = gg.count;
-	spec.read_frac = gg.op == 1 ? 1.0 : gg.op == 2 ? 0.0 : gg.read_frac;
-	spec.alternate = gg.op == 3;
-	spec.rate = gg.interval ? 1e12 / (double)gg.interval : 0;
-	spec.start = gg.start;
-	if (gg.seed) {
-		spec.seed = gg.seed;
-	} else {
-		struct rng r;
-		rng_seed_named(&r, g->c.sim->seed, g->c.name);
-		spec.seed = rng_next(&r);
-	}
-	struct iov_err e2 = { 0 };
-	struct trace_stream *ts = NULL;
-	if (trace_gen_check(&spec, &e2) == 0)
-		ts = trace_gen_open(&spec, &e2);
-	if (!ts) {
-		const char *m = strstr(e2.msg, "error: ");
-		cfg_err(e, n, "%s", m ? m + 7 : e2.msg);
-	}
-	return ts;
-}
+#undef GG
 
 static struct trace_stream *gc_trace_open(struct guest_cpu *g, const struct cfg_node *n,
 					  struct iov_err *e)
 {
 	if (n->kind == CFG_MAP)
-		return gc_gen_open(g, n, e);
+		return trace_gen_open_cfg(n, gc_gen_desc, g->c.name, g->c.sim->seed, e);
 	static const struct param_desc pd = { "trace", PARAM_PATH, 0, NULL, 0, 0, NULL, "" };
 	const char *path = NULL;
 	if (n->kind != CFG_SCALAR || cfg_parse_value(n, &pd, &path, e)) {
