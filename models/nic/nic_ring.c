@@ -39,6 +39,23 @@ static uint32_t ring_slot(const struct nic_ring *r, uint32_t ctr)
 }
 
 /* Fetch more descriptors if some are posted and the cache has room. */
+/* A DMA job over the k descriptors of r from counter 'first' (not crossing
+ * the ring's end): a fetch or a write-back. NULL: out of memory (reported). */
+static struct nic_job *ring_desc_job(struct nic_ring *r, enum nic_job_kind kind, uint32_t first,
+				     uint32_t k)
+{
+	struct nic *n = r->fn->nic;
+	struct nic_job *j = nic_job_alloc(&n->dma);
+	if (!j)
+		return NULL;
+	j->kind = kind;
+	j->ring = r;
+	j->addr = r->base + (uint64_t)ring_slot(r, first) * n->p.desc_size;
+	j->len = k * (uint32_t)n->p.desc_size;
+	j->count = k;
+	return j;
+}
+
 static void ring_try_fetch(struct nic_ring *r)
 {
 	struct nic *n = r->fn->nic;
@@ -56,14 +73,9 @@ static void ring_try_fetch(struct nic_ring *r)
 		k = room;
 	if (k > to_end)
 		k = to_end;
-	struct nic_job *j = nic_job_alloc(&n->dma);
+	struct nic_job *j = ring_desc_job(r, NJ_DESC_FETCH, r->fetched, k);
 	if (!j)
 		return;
-	j->kind = NJ_DESC_FETCH;
-	j->ring = r;
-	j->addr = r->base + (uint64_t)ring_slot(r, r->fetched) * n->p.desc_size;
-	j->len = k * (uint32_t)n->p.desc_size;
-	j->count = k;
 	r->fetching = true;
 	(*r->fn->st.desc_fetches)++;
 	nic_dma_submit(&n->dma, j);
@@ -245,14 +257,9 @@ static void ring_writeback(struct nic_ring *r)
 		uint32_t to_end = r->size - ring_slot(r, r->wb_q);
 		if (k > to_end)
 			k = to_end;
-		struct nic_job *j = nic_job_alloc(&n->dma);
+		struct nic_job *j = ring_desc_job(r, NJ_WRITEBACK, r->wb_q, k);
 		if (!j)
 			return;
-		j->kind = NJ_WRITEBACK;
-		j->ring = r;
-		j->addr = r->base + (uint64_t)ring_slot(r, r->wb_q) * n->p.desc_size;
-		j->len = k * (uint32_t)n->p.desc_size;
-		j->count = k;
 		r->wb_q += k;
 		(*r->fn->st.writebacks)++;
 		nic_dma_submit(&n->dma, j);

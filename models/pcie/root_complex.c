@@ -238,27 +238,39 @@ int rc_set_irq_sink(struct component *c, const struct rc_irq_ops *ops, void *ctx
 	return 0;
 }
 
+/* A TLP the root complex itself sends (from the host bridge 00:00.0, in no
+ * flow), issued now; NULL when the pool is out of memory (error set, run
+ * stopped). */
+static struct tlp *rc_own_tlp(struct sim *s, enum tlp_type type)
+{
+	struct tlp *t = tlp_alloc(s->tlps);
+	if (!t) {
+		iov_err_set(s->err, IOV_INTERNAL, "out of memory (TLP pool)");
+		sim_abort(s);
+		return NULL;
+	}
+	t->type = type;
+	t->rid = 0;
+	t->flow = UINT32_MAX;
+	t->t_issue = sim_now(s->k);
+	return t;
+}
+
 /* An internal read to memory; for_irq marks it (is_msi) for the irq stage. */
 static int rc_mem_read_as(struct component *c, uint64_t addr, uint32_t len, uint64_t cookie,
 			  bool for_irq)
 {
 	struct root_complex *rc = container_of(c, struct root_complex, c);
 	struct sim *s = c->sim;
-	struct tlp *t = tlp_alloc(s->tlps);
-	if (!t) {
-		iov_err_set(s->err, IOV_INTERNAL, "out of memory (TLP pool)");
-		sim_abort(s);
+	struct tlp *t = rc_own_tlp(s, TLP_MRD);
+	if (!t)
 		return -1;
-	}
-	t->type = TLP_MRD;
 	t->internal = true;
 	t->is_msi = for_irq;
 	t->addr = addr;
 	t->addr64 = addr > 0xffffffffull;
 	t->len = len;
 	t->cookie = cookie;
-	t->flow = UINT32_MAX;
-	t->t_issue = sim_now(s->k);
 	(*rc->st_walk_reads)++;
 	xbar_push(&rc->x, rc->mem, t, sim_now(s->k));
 	return 0;
@@ -335,23 +347,16 @@ int rc_ats_invalidate(struct component *c, uint16_t rid, uint64_t iova, uint64_t
 		j++;
 	if (j == rc->mem)
 		return -1;
-	struct tlp *t = tlp_alloc(s->tlps);
-	if (!t) {
-		iov_err_set(s->err, IOV_INTERNAL, "out of memory (TLP pool)");
-		sim_abort(s);
+	struct tlp *t = rc_own_tlp(s, TLP_MSG);
+	if (!t)
 		return -1;
-	}
-	t->type = TLP_MSG;
 	t->msg_code = TLP_MSG_ATS_INV_REQ;
-	t->rid = 0;                     /* from the root complex (host bridge 00:00.0) */
 	t->msg_dest = rid;
 	t->addr = iova;
 	t->addr64 = true;
 	t->ats_size = size;
 	t->len = 8;                     /* MsgD: the untranslated address and size */
 	t->cookie = token;
-	t->flow = UINT32_MAX;
-	t->t_issue = sim_now(s->k);
 	(*rc->st_ats_inv_sent)++;
 	xbar_push(&rc->x, j, t, t->t_issue + rc->x.latency);
 	return 0;
@@ -368,20 +373,13 @@ int rc_mmio_write(struct component *c, uint64_t addr, uint32_t len, uint32_t dat
 		j++;
 	if (j == rc->mem)
 		return -1;
-	struct tlp *t = tlp_alloc(s->tlps);
-	if (!t) {
-		iov_err_set(s->err, IOV_INTERNAL, "out of memory (TLP pool)");
-		sim_abort(s);
+	struct tlp *t = rc_own_tlp(s, TLP_MWR);
+	if (!t)
 		return -1;
-	}
-	t->type = TLP_MWR;
-	t->rid = 0;                     /* from the host bridge (00:00.0) */
 	t->addr = addr;
 	t->addr64 = addr > 0xffffffffull;
 	t->len = len;
 	t->data = data;
-	t->flow = UINT32_MAX;
-	t->t_issue = sim_now(s->k);
 	(*rc->st_mmio_writes)++;
 	xbar_push(&rc->x, j, t, t->t_issue + rc->x.latency);
 	return 0;
