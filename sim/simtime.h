@@ -35,6 +35,18 @@ static inline sim_time_t sim_clock_edge_at_or_after(const struct sim_clock *c, s
 	return c->phase + n * c->period;
 }
 
+/* When an issue engine acts that wants to at t, at now, and may issue again
+ * at not_before: the first edge at or after the latest of the three. */
+static inline sim_time_t sim_clock_issue_at(const struct sim_clock *c, sim_time_t t,
+					    sim_time_t now, sim_time_t not_before)
+{
+	if (t < now)
+		t = now;
+	if (t < not_before)
+		t = not_before;
+	return sim_clock_edge_at_or_after(c, t);
+}
+
 /* Duration of n cycles. */
 static inline sim_time_t sim_clock_cycles(const struct sim_clock *c, uint64_t n)
 {

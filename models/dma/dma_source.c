@@ -64,14 +64,9 @@ void dma_schedule_issue(struct dma_source *d, sim_time_t at)
 	struct sim_kernel *k = d->c.sim->k;
 	if (d->issue_pending || d->waiting_retry)
 		return;
-	sim_time_t now = sim_now(k);
-	if (at < now)
-		at = now;
-	if (at < d->next_issue)
-		at = d->next_issue;
-	at = sim_clock_edge_at_or_after(&d->c.clock, at);
 	d->issue_pending = true;
-	sim_schedule_at(k, at, dma_issue_event, d);
+	sim_schedule_at(k, sim_clock_issue_at(&d->c.clock, at, sim_now(k), d->next_issue),
+			dma_issue_event, d);
 }
 
 static int dma_flow_of(struct dma_source *d, uint32_t src, uint32_t *flow)

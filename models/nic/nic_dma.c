@@ -88,13 +88,9 @@ static void dma_schedule(struct nic_dma *d, sim_time_t at)
 	struct sim_kernel *k = n->c.sim->k;
 	if (d->issue_pending || d->waiting_retry)
 		return;
-	sim_time_t now = sim_now(k);
-	if (at < now)
-		at = now;
-	if (at < d->next_issue)
-		at = d->next_issue;
 	d->issue_pending = true;
-	sim_schedule_at(k, sim_clock_edge_at_or_after(&n->c.clock, at), dma_issue_event, d);
+	sim_schedule_at(k, sim_clock_issue_at(&n->c.clock, at, sim_now(k), d->next_issue),
+			dma_issue_event, d);
 }
 
 void nic_dma_submit(struct nic_dma *d, struct nic_job *j)

@@ -83,6 +83,21 @@ static void ring_try_fetch(struct nic_ring *r)
 
 static void ring_tx_start(struct nic_ring *r);
 
+/* Submit job j moving packet p between its buffer (descriptor r->used) and
+ * the device; the descriptor is used. */
+static void ring_data_submit(struct nic_ring *r, struct nic_job *j, enum nic_job_kind kind,
+			     struct nic_pkt *p)
+{
+	struct nic *n = r->fn->nic;
+	j->kind = kind;
+	j->ring = r;
+	j->addr = r->buf_base + (uint64_t)ring_slot(r, r->used) * n->p.buf_size;
+	j->len = p->len;
+	j->pkt = p;
+	r->used++;
+	nic_dma_submit(&n->dma, j);
+}
+
 static void rl_wake(void *arg)
 {
 	struct nic_fn *f = arg;
@@ -152,13 +167,7 @@ static unsigned ring_tx_start_n(struct nic_ring *r, unsigned max, bool turn)
 			return k;
 		n->tx_buf_used += p->len;
 		k++;
-		j->kind = NJ_TX_DATA;
-		j->ring = r;
-		j->addr = r->buf_base + (uint64_t)ring_slot(r, r->used) * n->p.buf_size;
-		j->len = p->len;
-		j->pkt = p;
-		r->used++;
-		nic_dma_submit(&n->dma, j);
+		ring_data_submit(r, j, NJ_TX_DATA, p);
 	}
 	return k;
 }
@@ -198,13 +207,7 @@ static void ring_rx_place(struct nic_ring *r)
 			return;
 		r->slot[ring_slot(r, r->used)] = p;
 		p->desc = r->used;
-		j->kind = NJ_RX_DATA;
-		j->ring = r;
-		j->addr = r->buf_base + (uint64_t)ring_slot(r, r->used) * n->p.buf_size;
-		j->len = p->len;
-		j->pkt = p;
-		r->used++;
-		nic_dma_submit(&n->dma, j);
+		ring_data_submit(r, j, NJ_RX_DATA, p);
 	}
 }
 
