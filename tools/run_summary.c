@@ -1,4 +1,4 @@
-/* run_summary.c - the run's human summary (summary.txt and the terminal): DMA, latency, isolation, interrupts, packets
+/* run_summary.c - the human summary of a run (summary.txt, the terminal): DMA to packets
  *
  * Everything is read back from the stats registry by name (docs/stats.md), so
  * a section appears only when the components that register its stats are in

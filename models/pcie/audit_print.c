@@ -1,4 +1,6 @@
-/* audit_print.c - the audit as text (tree, groups, bypass pairs, embedded switches) and as JSON (docs/audit.md) */
+/* audit_print.c - the audit as text (tree, groups, bypass pairs, embedded switches) and JSON
+ *
+ * Formats are in docs/audit.md. */
 #include "audit.h"
 
 #include <inttypes.h>

@@ -9,7 +9,8 @@
  * device/function numbers, BAR addresses and bridge windows (pcie_enumerate).
  * Switches and the root complex then route by the windows and bus ranges of
  * their downstream ports (pcie_route_*), the audit command reads the same
- * structures (groups, bypass pairs).
+ * structures (groups, bypass pairs, and the switches inside devices that
+ * models declare with struct pcie_iswitch).
  */
 #ifndef IOVSIM_PCIE_TOPO_H
 #define IOVSIM_PCIE_TOPO_H
@@ -72,6 +73,9 @@ struct pcie_fn;
  * ports and which of them can exchange packets (docs/audit.md). The model
  * keeps it alive as long as its functions. */
 struct pcie_iswitch;
+/* All members are required (non-NULL). They are queries: they change no
+ * state and schedule no events, and may be called any time after elaborate
+ * while the model exists; what they return is owned by the model. */
 struct pcie_iswitch_ops {
 	/* Ports of the switch: the functions it connects, 0 <= i < nports. */
 	unsigned (*nports)(const struct pcie_iswitch *sw);

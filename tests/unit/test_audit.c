@@ -1,4 +1,4 @@
-/* test_audit.c - isolation audit: ACS predicates, IOMMU groups, bypass pairs, embedded switches, text and JSON */
+/* test_audit.c - isolation audit: ACS, IOMMU groups, bypass pairs, embedded switches, text, JSON */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
