@@ -202,6 +202,16 @@ static void test_eswitch(void **state)
 	assert_int_equal(stat(&r, "nic.eswitch.local_packets"), 0);
 	assert_int_equal(stat(&r, "components.nic0.wire.tx_frames"), 50);
 	run_free(&r);
+	/* eswitch: false: the same VLAN, but every packet goes out on the wire */
+	nic_run(&r, VFS3 "    eswitch: false\n"
+		"    traffic: [{fn: nic0.vf1, type: stream, dir: tx, size: 1000, count: 50, "
+		"dst: nic0.vf3}]\n", two_vms, true);
+	assert_int_equal(r.status, 0);
+	assert_int_equal(stat(&r, "nic.eswitch.local_packets"), 0);
+	assert_int_equal(stat(&r, "isolation.eswitch_local"), 0);
+	assert_int_equal(stat(&r, "components.nic0.wire.tx_frames"), 50);
+	assert_int_equal(stat(&r, "components.nic0.vf3.rx_packets"), 0);
+	run_free(&r);
 }
 
 /* Mailbox: strict policy refuses changing an administrator-set MAC. */
