@@ -297,7 +297,7 @@ static void nic_destroy(struct component *c)
 	for (unsigned i = 0; i < n->nfns; i++)
 		nic_fn_free(n, &n->fns[i]);
 	struct nic_pkt *p;
-	struct net_fifo *qs[] = { &n->wire_q, &n->rxw_q, &n->local_q };
+	struct net_fifo *qs[] = { &n->wire.tx_q, &n->wire.rx_q, &n->local_q };
 	for (size_t k = 0; k < sizeof(qs) / sizeof(qs[0]); k++)
 		while ((p = nic_pkt_pop(qs[k])))
 			nic_pkt_free(n, p);
@@ -330,6 +330,7 @@ static struct component *nic_create(struct sim *s, const char *name, const void 
 	n->node = node;
 	net_pool_init(&n->pkts, sizeof(struct nic_pkt));
 	component_init(&n->c, s, &model_sriov_nic, name, &n->p.clock);
+	nic_wire_init(n);
 	char path[256];
 	if (component_add_port(&n->c, &n->up, "up", &nic_up_ops, e) ||
 	    pcie_ep_init(&n->ep, &n->c, &n->up, &n->p.ep, node, e) ||

@@ -14,6 +14,7 @@
 #define IOVSIM_NIC_IMPL_H
 
 #include "models/net/net_pkt.h"
+#include "models/net/net_wire.h"
 #include "models/pcie/endpoint.h"
 #include "models/pcie/msix.h"
 #include "rng.h"
@@ -235,6 +236,8 @@ void nic_wire_send(struct nic *n, struct nic_pkt *p);
 /* The peer sends p to the device: its last bit is in at the end of its slot on
  * the RX wire, starting no earlier than 'at'. */
 void nic_wire_recv(struct nic *n, struct nic_pkt *p, sim_time_t at);
+/* At create, once the parameters are in: the port idle. */
+void nic_wire_init(struct nic *n);
 /* Time the frame of a packet of len bytes takes on the wire. */
 sim_time_t nic_wire_time(const struct nic *n, uint32_t len);
 /* Show the embedded switch on the PF's pcie_fn (pcie_topo.h, pcie_iswitch):
@@ -313,12 +316,9 @@ struct nic {
 	unsigned nfns;
 	struct nic_fn fns[NIC_MAX_FNS];
 	/* wire */
-	struct net_fifo wire_q;         /* TX packets waiting for the wire */
-	struct net_fifo rxw_q;          /* RX packets on the wire, in arrival order */
+	struct net_wire wire;           /* the network port (models/net/net_wire.h) */
 	struct net_fifo local_q;        /* packets crossing the embedded switch */
 	struct pcie_iswitch isw;        /* the embedded switch as the PF shows it (audit) */
-	bool wire_busy;
-	sim_time_t rx_busy_until;
 	uint64_t rx_buf_used;           /* bytes held in the device's RX buffer */
 	uint64_t tx_buf_used;           /* bytes of TX packets read (or being read) into the device */
 	struct nic_ring *tx_wait_head, *tx_wait_tail;   /* rings waiting for TX buffer room */

@@ -96,7 +96,7 @@ static void gen_rx(void *dev, struct net_gen *g, struct net_pkt *p, sim_time_t a
 
 static sim_time_t gen_rx_free_at(void *dev)
 {
-	return ((struct nic *)dev)->rx_busy_until;
+	return ((struct nic *)dev)->wire.rx_busy_until;
 }
 
 static sim_time_t gen_guest_cycles(void *dev, uint64_t cycles)

@@ -5,7 +5,9 @@
  * delimiter and inter-frame gap: 20 B); TX packets take the wire in the order
  * their data arrived in the device. The RX side is the same in the other
  * direction: the peer's frames arrive back to back at most at line rate; a
- * packet is in the device when its last bit is.
+ * packet is in the device when its last bit is. The port's timing and
+ * queues are the shared models/net/net_wire.c; here: what the NIC does
+ * when a frame has left (stats, the descriptor done, TX buffer room) or is in.
  *
  * Embedded switch: a TX packet whose destination MAC belongs to another
  * function of this NIC with the same VLAN never reaches the wire: it is
@@ -22,16 +24,11 @@
  * switch knows the functions' MACs), broadcast and multicast replication,
  * VLAN tag bytes on the wire.
  */
-#include <math.h>
-
 #include "nic_impl.h"
-
-static void wire_start(struct nic *n);
 
 sim_time_t nic_wire_time(const struct nic *n, uint32_t len)
 {
-	double bytes = (double)len + (double)n->p.wire_overhead;
-	return (sim_time_t)llround(bytes * 1e12 / n->p.line_rate);
+	return net_wire_time(&n->wire, len);
 }
 
 static void wire_note(struct nic *n, sim_time_t now)
@@ -46,9 +43,8 @@ static void wire_tx_end(void *arg)
 {
 	struct nic *n = arg;
 	sim_time_t now = sim_now(n->c.sim->k);
-	struct nic_pkt *p = nic_pkt_pop(&n->wire_q);
+	struct nic_pkt *p = nic_pkt_of(net_wire_tx_pop(&n->wire));
 	struct nic_fn *f = nic_fn_at(n, p->src_fn);
-	n->wire_busy = false;
 	(*n->st_wire_tx)++;
 	n->wire_tx_bytes += p->len;
 	wire_note(n, now);
@@ -56,23 +52,15 @@ static void wire_tx_end(void *arg)
 	nic_latency(f, true, now - p->t0);
 	nic_traffic_tx_wire(n, p, now);
 	nic_tx_done(n, p);
-	wire_start(n);
+	net_wire_start(&n->wire);
 	nic_tx_buffer_free(n, p->len);
-}
-
-static void wire_start(struct nic *n)
-{
-	if (n->wire_busy || !n->wire_q.head)
-		return;
-	n->wire_busy = true;
-	sim_schedule(n->c.sim->k, nic_wire_time(n, n->wire_q.head->len), wire_tx_end, n);
 }
 
 static void wire_rx_end(void *arg)
 {
 	struct nic *n = arg;
 	sim_time_t now = sim_now(n->c.sim->k);
-	struct nic_pkt *p = nic_pkt_pop(&n->rxw_q);
+	struct nic_pkt *p = nic_pkt_of(net_wire_rx_pop(&n->wire));
 	(*n->st_wire_rx)++;
 	n->wire_rx_bytes += p->len;
 	wire_note(n, now);
@@ -82,13 +70,13 @@ static void wire_rx_end(void *arg)
 
 void nic_wire_recv(struct nic *n, struct nic_pkt *p, sim_time_t at)
 {
-	struct sim_kernel *k = n->c.sim->k;
-	sim_time_t start = at > sim_now(k) ? at : sim_now(k);
-	if (start < n->rx_busy_until)
-		start = n->rx_busy_until;
-	n->rx_busy_until = start + nic_wire_time(n, p->len);
-	nic_pkt_push(&n->rxw_q, p);
-	sim_schedule_at(k, n->rx_busy_until, wire_rx_end, n);
+	net_wire_recv(&n->wire, &p->net, at);
+}
+
+void nic_wire_init(struct nic *n)
+{
+	net_wire_init(&n->wire, n->c.sim->k, n->p.line_rate, n->p.wire_overhead, wire_tx_end,
+		      wire_rx_end, n);
 }
 
 /* ---- embedded switch ---- */
@@ -148,8 +136,7 @@ void nic_wire_send(struct nic *n, struct nic_pkt *p)
 		eswitch_forward(n, f, d, p);
 		return;
 	}
-	nic_pkt_push(&n->wire_q, p);
-	wire_start(n);
+	net_wire_send(&n->wire, &p->net);
 }
 
 /* ---- the switch as the audit sees it (pcie_iswitch) ---- */

@@ -234,6 +234,7 @@ static struct component *vnet_create(struct sim *s, const char *name, const void
 	v->p = *(const struct vnet_params *)params;
 	net_pool_init(&v->pkts, sizeof(struct vnet_pkt));
 	component_init(&v->c, s, &model_virtio_net, name, &v->p.guest_clock);
+	vnet_wire_init(v);
 	v->vm = -1;
 	v->fn = (struct pcie_fn){ .name = name, .kind = PCIE_FN_ENDPOINT, .c = &v->c, .vm = -1 };
 	unsigned qs = (unsigned)v->p.queue_size;

@@ -16,8 +16,9 @@
  * the rings every 'poll_interval' (poll_cycles of host CPU per poll while it
  * is idle, charged in arrears) and the guest never kicks.
  *
- * The wire is the NIC's (models/nic/nic_wire.c): a frame of L bytes takes
- * (L + wire_overhead) x 8 / line_rate, one at a time in each direction.
+ * The wire is the NIC's (the shared models/net/net_wire.c): a frame of L
+ * bytes takes (L + wire_overhead) x 8 / line_rate, one at a time in each
+ * direction.
  *
  * Not modelled: vhost's per-queue work weights and batching of several
  * buffers per wake-up beyond "until the ring is empty", zero-copy TX, the
@@ -36,8 +37,7 @@ uint64_t vnet_copy_cycles(uint64_t per_packet, double per_byte, uint32_t len)
 
 sim_time_t vnet_wire_time(const struct vnet *v, uint32_t len)
 {
-	double bytes = (double)len + (double)v->p.wire_overhead;
-	return (sim_time_t)llround(bytes * 1e12 / v->p.line_rate);
+	return net_wire_time(&v->wire, len);
 }
 
 /* ---- notifier polls ---- */
@@ -187,40 +187,28 @@ static void be_step(struct vnet *v)
 
 /* ---- wire ---- */
 
-static void wire_start(struct vnet *v);
-
 static void wire_tx_end(void *arg)
 {
 	struct vnet *v = arg;
 	sim_time_t now = sim_now(v->c.sim->k);
-	struct vnet_pkt *p = vnet_fifo_pop(&v->wire_q);
-	v->wire_busy = false;
+	struct vnet_pkt *p = vnet_pkt_of(net_wire_tx_pop(&v->wire));
 	vnet_count_tx(v, p->len, now);
 	hist_add(v->st.tx_latency, now - p->t0);
 	vnet_traffic_tx_wire(v, p, now);
 	vnet_pkt_free(v, p);
-	wire_start(v);
-}
-
-static void wire_start(struct vnet *v)
-{
-	if (v->wire_busy || !v->wire_q.head)
-		return;
-	v->wire_busy = true;
-	sim_schedule(v->c.sim->k, vnet_wire_time(v, v->wire_q.head->len), wire_tx_end, v);
+	net_wire_start(&v->wire);
 }
 
 void vnet_wire_send(struct vnet *v, struct vnet_pkt *p)
 {
-	vnet_fifo_push(&v->wire_q, p);
-	wire_start(v);
+	net_wire_send(&v->wire, &p->net);
 }
 
 static void wire_rx_end(void *arg)
 {
 	struct vnet *v = arg;
 	sim_time_t now = sim_now(v->c.sim->k);
-	struct vnet_pkt *p = vnet_fifo_pop(&v->rxw_q);
+	struct vnet_pkt *p = vnet_pkt_of(net_wire_rx_pop(&v->wire));
 	p->t0 = now;
 	if (v->backlog.n >= v->p.rx_backlog) {
 		(*v->st.rx_drops)++;
@@ -233,11 +221,11 @@ static void wire_rx_end(void *arg)
 
 void vnet_wire_recv(struct vnet *v, struct vnet_pkt *p, sim_time_t at)
 {
-	struct sim_kernel *k = v->c.sim->k;
-	sim_time_t start = at > sim_now(k) ? at : sim_now(k);
-	if (start < v->rx_busy_until)
-		start = v->rx_busy_until;
-	v->rx_busy_until = start + vnet_wire_time(v, p->len);
-	vnet_fifo_push(&v->rxw_q, p);
-	sim_schedule_at(k, v->rx_busy_until, wire_rx_end, v);
+	net_wire_recv(&v->wire, &p->net, at);
+}
+
+void vnet_wire_init(struct vnet *v)
+{
+	net_wire_init(&v->wire, v->c.sim->k, v->p.line_rate, v->p.wire_overhead, wire_tx_end,
+		      wire_rx_end, v);
 }

@@ -12,6 +12,7 @@
 
 #include "models/host/host.h"
 #include "models/net/net_pkt.h"
+#include "models/net/net_wire.h"
 #include "models/pcie/pcie_topo.h"
 #include "models/virtio/virtio_net.h"
 #include "models/virtio/virtqueue.h"
@@ -114,9 +115,7 @@ struct vnet {
 	struct vnet_pkt *be_cur;        /* the packet being copied */
 	bool be_cur_rx;
 	/* wire */
-	struct net_fifo wire_q, rxw_q;
-	bool wire_busy;
-	sim_time_t rx_busy_until;
+	struct net_wire wire;           /* the host's port (models/net/net_wire.h) */
 	/* packet pool */
 	struct net_pool pkts;
 	/* traffic */
@@ -147,6 +146,8 @@ void vnet_be_notify(struct vnet *v, sim_time_t at);
 void vnet_wire_send(struct vnet *v, struct vnet_pkt *p);
 /* A packet from the peer enters the RX wire no earlier than 'at'. */
 void vnet_wire_recv(struct vnet *v, struct vnet_pkt *p, sim_time_t at);
+/* At create, once the parameters are in: the port idle. */
+void vnet_wire_init(struct vnet *v);
 /* Time a frame of len bytes takes on the wire. */
 sim_time_t vnet_wire_time(const struct vnet *v, uint32_t len);
 /* Notifier mode: charge the polls of the idle time up to 'now'. */
