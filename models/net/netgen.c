@@ -1,7 +1,7 @@
 /* netgen.c - reading a netperf-like traffic generator entry (netgen.h), shared by network devices
  *
- * Only the description: each device runs the generators against its own
- * rings and wire (models/virtio/vnet_traffic.c; the NIC's nic_traffic.c).
+ * Only the description: the engine (net_traffic.c) runs the generators over
+ * each device's ops (models/virtio/vnet_traffic.c; the NIC's nic_traffic.c).
  * Not modelled here: anything of the traffic itself.
  */
 #include <math.h>

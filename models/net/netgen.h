@@ -24,8 +24,9 @@
  * the peer sends the next request peer_latency later.
  *
  * Both devices read their entries with netgen_load (models/nic/nic_traffic.c,
- * models/virtio/vnet_traffic.c) and add their own checks (which functions
- * exist, buffer sizes, destinations).
+ * models/virtio/vnet_traffic.c), add their own checks (which functions
+ * exist, buffer sizes, destinations) and run them with the shared engine
+ * (net_traffic.h).
  */
 #ifndef IOVSIM_NETGEN_H
 #define IOVSIM_NETGEN_H

@@ -5,7 +5,10 @@
  * descriptor fetch, data DMA, write-back, interrupt moderation), nic_wire.c
  * (the network port at line rate, the embedded switch, TX rate limits),
  * nic_driver.c (the guest driver model run from the interrupt handler),
- * nic_traffic.c (packet traces and the stream / rr generators).
+ * nic_traffic.c (the stream / rr generators' device side), nic_trace.c
+ * (packet traces, flows). Shared with virtio-net in models/net/: the packet
+ * pool and FIFOs (net_pkt), the generators' engine (net_traffic, netgen), the
+ * port's line-rate timing (net_wire).
  *
  * Ring counters (tail, fetched, used, done, wb, reaped) count descriptors
  * since the start and never wrap in a run (32 bits); a slot is counter % size.

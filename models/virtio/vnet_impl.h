@@ -4,8 +4,11 @@
  * host back end thread: kicks or polling, copies, interrupts into the guest;
  * the wire), vnet_guest.c (the guest driver: TX posts and kicks, the RX
  * handler, refills), vnet_traffic.c (packet traces and the stream / rr
- * generators), vnet_host.c (the calls into the host model, behind an ops
- * table so unit tests can drive the device through a stub host).
+ * generators' device side), vnet_host.c (the calls into the host model,
+ * behind an ops table so unit tests can drive the device through a stub
+ * host). Shared with the SR-IOV NIC in models/net/: the packet pool and
+ * FIFOs (net_pkt), the generators' engine (net_traffic, netgen), the port's
+ * line-rate timing (net_wire).
  */
 #ifndef IOVSIM_VNET_IMPL_H
 #define IOVSIM_VNET_IMPL_H
