@@ -25,6 +25,8 @@
 #include "models/net/net_traffic.h"
 #include "vnet_impl.h"
 
+/* A generator: the engine's state (virtio-net needs nothing of its own:
+ * one queue pair, the wire as the only destination). */
 struct vnet_gen {
 	struct net_gen g;
 };
@@ -223,9 +225,8 @@ void vnet_traffic_finish(struct vnet *v)
 
 void vnet_traffic_free(struct vnet *v)
 {
-	for (size_t i = 0; i < v->ngens; i++) {
+	for (size_t i = 0; i < v->ngens; i++)
 		net_gen_drain(&v->gens[i].g);
-	}
 	free(v->gens);
 	v->gens = NULL;
 	v->ngens = 0;
