@@ -10,7 +10,8 @@
  *              (interrupts.exitless_injections);
  *   halted:    the host wakes the vCPU (vcpu.c) and injects at the entry;
  *   preempted: injected at the VM entry when it is scheduled back.
- * The handler runs cycles_guest_isr, then writes EOI: an EOI exit
+ * Exits are reserved on the vCPU's time line with their indirect cost
+ * (vcpu_exit_reserve). The handler runs cycles_guest_isr (guest time), then writes EOI: an EOI exit
  * (cycles_eoi) unless EOI virtualization is on. ops->handle is called at the
  * handler's start.
  *
@@ -66,9 +67,9 @@ void vcpu_run_handler(struct host_vcpu *v, struct host_irq *r, sim_time_t t, boo
 	sim_time_t s = t > v->busy_until ? t : v->busy_until;
 	sim_time_t eoi = s + host_cycles(h, h->p.isr_cycles);
 	r->eoi_exit = eoi_exit;
-	v->busy_until = eoi;
+	vcpu_guest(v, s, eoi);
 	if (eoi_exit)
-		vcpu_root(v, eoi, eoi + host_cycles(h, h->p.cost[HOST_EXIT_EOI]));
+		vcpu_exit_reserve(v, eoi, h->p.cost[HOST_EXIT_EOI], true);
 	sim_schedule_at(h->c.sim->k, s, vcpu_ev_handler, r);
 }
 
@@ -87,7 +88,7 @@ void vcpu_deliver_emulated(struct host_vcpu *v, struct host_irq *r)
 		}
 		sim_schedule_at(k, t, vcpu_ev_ext_exit, r);
 		r->deliver_ps = host_cycles(h, h->p.cost[HOST_EXIT_EXTERNAL_INTERRUPT]);
-		vcpu_root(v, t, t + r->deliver_ps);
+		vcpu_exit_reserve(v, t, h->p.cost[HOST_EXIT_EXTERNAL_INTERRUPT], true);
 		t = v->busy_until;
 		break;
 	case VCPU_HALTED:
