@@ -312,7 +312,8 @@ static int host_vm_stats(struct host *h, struct host_vm *vm, struct iov_err *e)
 	    !VMSTAT(st_idle_ns, stats_value, "vcpus.%s.idle_ns", "ns", "run time x vCPUs minus "
 		    "guest, root and indirect time (never below 0)") ||
 	    !VMSTAT(st_util, stats_value, "vcpus.%s.utilization", "", "(guest + root + indirect) / "
-		    "(run time x vCPUs), at most 1") ||
+		    "(run time x vCPUs); a vCPU's run time ends at the later of the run's end and its "
+		    "last reserved work") ||
 	    !VMSTAT(st_guest_util, stats_value, "vcpus.%s.guest_utilization", "", "guest / (run "
 		    "time x vCPUs): the share left to the guest's own work"))
 		return -1;
@@ -470,8 +471,10 @@ void host_vcpu_finish(struct host *h, sim_time_t now)
 {
 	for (size_t i = 0; i < h->nvms; i++) {
 		struct host_vm *vm = &h->vms[i];
-		long double g = 0, r = 0, x = 0, total = (long double)now * vm->nvcpus;
+		long double g = 0, r = 0, x = 0, total = 0;
 		for (unsigned c = 0; c < vm->nvcpus; c++) {
+			sim_time_t end = vm->vcpus[c].busy_until;
+			total += (long double)(end > now ? end : now);  /* work may outlast the run */
 			g += vm->vcpus[c].guest_ps;
 			r += vm->vcpus[c].root_ps;
 			x += vm->vcpus[c].indirect_ps;
@@ -520,8 +523,8 @@ static int host_stats_irq(struct host *h, struct iov_err *e)
 	    !HCTR(st_blocked, "interrupts.blocked", "", "MSIs blocked by a remapping fault") ||
 	    !HCTR(st_spurious, "interrupts.spurious", "", "MSIs whose vector no function owns") ||
 	    !HCTR(st_host, "interrupts.host", "", "interrupts of host-owned functions (no VM)") ||
-	    !HCTR(st_merged, "interrupts.merged", "", "posted interrupts merged into one already "
-		  "pending for the same vector (one PIR bit)") ||
+	    !HCTR(st_merged, "interrupts.merged", "", "interrupts merged into one already pending "
+		  "for the same vector (one PIR bit; emulated: one vIRR bit, after its exit)") ||
 	    !HCTR(st_exitless, "interrupts.exitless_injections", "", "emulated interrupts that "
 		  "arrived while their vCPU was in root mode: injected at that VM entry, no exit "
 		  "of their own") ||

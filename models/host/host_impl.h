@@ -80,6 +80,7 @@ struct host_vcpu {
 	uint64_t pda;                   /* posted-interrupt descriptor (posted VMs) */
 	unsigned next_gvec;
 	uint32_t gvec_virq[256];        /* guest vector -> virq index + 1 */
+	uint64_t virr[4];               /* emulated: vectors injected, handler not yet started */
 	struct host_irq *pi_head, *pi_tail;   /* posted, waiting for PIR processing */
 	/* time reserved on its line, by kind (ps; may reach past the run's end) */
 	sim_time_t guest_ps, root_ps, indirect_ps;

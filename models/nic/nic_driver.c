@@ -4,8 +4,10 @@
  * handler runs when the guest's handler for a vector starts (the host model
  * calls it after delivery; without a host model, 'irq_direct_latency' after
  * the MSI-X write leaves the device):
- *  - RX vector: every written-back descriptor is a received packet (counted,
- *    its latency from wire to handler recorded, handed to the traffic model);
+ *  - RX vector: every written-back descriptor is a received packet (counted
+ *    when the handler's work reaches it, as the driver and application are
+ *    done with it; its latency from wire to handler start recorded; handed to
+ *    the traffic model);
  *    the descriptors are posted again and the tail doorbell written;
  *  - TX vector: written-back descriptors are reaped (their packets freed),
  *    and the traffic model may post more.
@@ -117,19 +119,25 @@ void nic_drv_irq(struct nic_fn *f, unsigned index, sim_time_t now)
 		return;                 /* not a queue vector */
 	struct nic_ring *r = drv_ring(f, index);
 	uint32_t k = r->wb - r->reaped;
-	for (uint32_t c = r->reaped; c != r->wb; c++) {
+	uint64_t per_pkt = n->p.drv_pkt_cycles + n->p.app_cycles;
+	uint64_t total = n->p.drv_irq_cycles + k * per_pkt;
+	sim_time_t start = n->host ? drv_work(f, index, 0, now) : now;
+	sim_time_t end = drv_work(f, index, total, now);
+	uint32_t i = 0;
+	for (uint32_t c = r->reaped; c != r->wb; c++, i++) {
 		struct nic_pkt *p = r->slot[c % r->size];
 		r->slot[c % r->size] = NULL;
 		if (!r->tx) {
-			nic_count_rx(f, p->len, now);
+			/* consumed when the driver and application are done with it */
+			double share = total ? (double)(n->p.drv_irq_cycles + (i + 1) * per_pkt) /
+					       (double)total : 1.0;
+			nic_count_rx(f, p->len, start + (sim_time_t)((double)(end - start) * share));
 			nic_latency(f, false, now - p->t0);
 			nic_traffic_rx(n, f, p);
 		}
 		nic_pkt_free(n, p);
 	}
 	r->reaped = r->wb;
-	sim_time_t end = drv_work(f, index, n->p.drv_irq_cycles +
-				  k * (n->p.drv_pkt_cycles + n->p.app_cycles), now);
 	if (!r->tx) {
 		r->tail += k;           /* the same buffers, posted again */
 		drv_doorbell(r, end);
