@@ -27,8 +27,12 @@ struct component;
 struct model_ops {
 	struct component *(*create)(struct sim *sim, const char *name, const void *params,
 				    const struct cfg_node *node, struct iov_err *e);
-	/* After all connections, before start: look at the topology (the root
-	 * complex enumerates the PCIe hierarchy here). Bad input: status 2. */
+	/* After all connections, before any elaborate: build what others look at
+	 * (the root complex enumerates the PCIe hierarchy here: bus numbers,
+	 * BARs, VFs). May be NULL. Bad input: status 2. */
+	int (*enumerate)(struct component *c, struct iov_err *e);
+	/* After every enumerate, before start, in scenario order: look at the
+	 * topology (routing IDs, VFs, other components). Bad input: status 2. */
 	int (*elaborate)(struct component *c, struct iov_err *e);
 	int (*start)(struct component *c, struct iov_err *e);
 	void (*finish)(struct component *c);

@@ -382,11 +382,18 @@ err:
 	return NULL;
 }
 
-/* After every port is connected: models that need the whole topology (the
- * root complex enumerates the PCIe hierarchy) look at it now, in scenario
- * order, before anything runs. */
+/* After every port is connected: the models that build the topology
+ * (enumerate: the root complex numbers the PCIe hierarchy) go first, then
+ * every model that looks at it (elaborate), each pass in scenario order, so
+ * a device listed before its root complex still finds its routing IDs and
+ * VFs. Nothing runs yet. */
 static int sim_elaborate(struct sim *s, struct iov_err *e)
 {
+	for (size_t i = 0; i < s->ncomps; i++) {
+		struct component *c = s->comps[i];
+		if (c->model->ops->enumerate && c->model->ops->enumerate(c, e))
+			return -1;
+	}
 	for (size_t i = 0; i < s->ncomps; i++) {
 		struct component *c = s->comps[i];
 		if (c->model->ops->elaborate && c->model->ops->elaborate(c, e))

@@ -3,6 +3,8 @@
 #  1. events per second of the bare event kernels (hold model);
 #  2. DMA transactions per second through the first end-to-end path and through
 #     the cycle-level fabric (link, root complex), both kernels;
+#     through the IOMMU (IOTLB misses, page walks) and packets through the
+#     SR-IOV NIC;
 #  3. peak memory (max RSS) at two trace lengths: it should not grow with length.
 set -eu
 iovsim=${1:-build/iovsim}
@@ -27,6 +29,29 @@ for k in native systemc; do
 		/"wall_s"/ {gsub(/[,]/,""); w=$2}
 		END {printf "kernel %-8s %.2f M DMA/s, %.1f M events/s, %.2f s wall\n", k, d/1e6, ev/1e6, w}' \
 		"$out/fabric-$k/stats.json"
+done
+echo "== DMA through the IOMMU: 64 B random reads in a 64 MiB window, 4 KiB pages"
+echo "   (scenarios/validate/iommu-window.yaml: most reads miss the IOTLB and walk)"
+for k in native systemc; do
+	"$iovsim" run scenarios/validate/iommu-window.yaml --kernel $k --quiet --no-plots \
+		-p count=300000 -o "$out/iommu-$k" || true
+	awk -v k=$k '/"events_per_s"/ {gsub(/[,]/,""); ev=$2} /"dma_per_s"/ {gsub(/[,]/,""); d=$2}
+		/"wall_s"/ {gsub(/[,]/,""); w=$2}
+		END {printf "kernel %-8s %.2f M DMA/s, %.1f M events/s, %.2f s wall\n", k, d/1e6, ev/1e6, w}' \
+		"$out/iommu-$k/stats.json"
+done
+echo "== packets through the SR-IOV NIC: 14 VFs, 3 VMs, both directions, posted and"
+echo "   emulated interrupts (scenarios/seed/sriov-partition.yaml, 20,000 packets per VF"
+echo "   and direction)"
+for k in native systemc; do
+	"$iovsim" run scenarios/seed/sriov-partition.yaml --kernel $k --quiet --no-plots \
+		-p count=20000 -o "$out/nic-$k" >/dev/null 2>&1 || true
+	pkts=$("$iovsim" compare "$out/nic-$k" --stat nic.tx_packets --stat nic.rx_packets --csv |
+		awk -F, 'NR > 1 {n += $2} END {print n}')
+	awk -v k=$k -v p="$pkts" '/"events_per_s"/ {gsub(/[,]/,""); ev=$2}
+		/"wall_s"/ {gsub(/[,]/,""); w=$2}
+		END {printf "kernel %-8s %.3f M packets/s (%d packets), %.1f M events/s, %.2f s wall\n",
+			k, p / w / 1e6, p, ev/1e6, w}' "$out/nic-$k/stats.json"
 done
 echo "== memory vs trace length (native kernel, max RSS)"
 for n in 100000 1000000; do

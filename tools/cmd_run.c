@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "outfile.h"
 #include "plot.h"
+#include "run_summary.h"
 #include "sim.h"
 #include "units.h"
 
@@ -181,134 +182,6 @@ static char *run_host_json(const struct run_opts *o, const struct sim *s, double
 	return buf;
 }
 
-static void run_summary_latency_row(FILE *f, const char *name, const struct hist *h)
-{
-	fprintf(f, "  %-20s %10" PRIu64 " %9.1f %9.1f %9.1f %9.1f %9.1f %9.1f\n", name, h->count,
-		hist_mean(h) * 1e-3, hist_quantile(h, 0.5) * 1e-3, hist_quantile(h, 0.9) * 1e-3,
-		hist_quantile(h, 0.99) * 1e-3, hist_quantile(h, 0.999) * 1e-3,
-		h->count ? (double)h->max * 1e-3 : 0.0);
-}
-
-static double run_stat(const struct sim *s, const char *path)
-{
-	double v = 0;
-	return stats_get(s->stats, path, &v) ? 0 : v;
-}
-
-/* Isolation totals, and the IOMMU's when the scenario has one. */
-static void run_summary_isolation(FILE *f, const struct sim *s)
-{
-	double ok = run_stat(s, "isolation.allowed"), blocked = run_stat(s, "isolation.blocked"),
-	       bad = run_stat(s, "isolation.violations");
-	if (ok + blocked + bad == 0)
-		return;                 /* no fabric that judges requests (fixed_path) */
-	fprintf(f, "\nIsolation: %.0f allowed, %.0f blocked, %.0f violations", ok, blocked, bad);
-	double stale = run_stat(s, "isolation.stale_exposures");
-	double bypass = run_stat(s, "isolation.translated_bypass");
-	if (stale > 0 || bypass > 0)
-		fprintf(f, ", %.0f stale-translation exposures, %.0f translated (ATS) bypasses",
-			stale, bypass);
-	fprintf(f, "\n");
-	double v;
-	if (stats_get(s->stats, "iommu.iotlb.lookups", &v))
-		return;
-	fprintf(f, "IOMMU: %.0f IOTLB lookups, hit rate %.3f, %.0f walks (%.0f merged), %.0f "
-		"faults\n", v, run_stat(s, "iommu.iotlb.hit_rate"), run_stat(s, "iommu.walks"),
-		run_stat(s, "iommu.walks_merged"), run_stat(s, "iommu.faults.total"));
-}
-
-/* Interrupts and VM exits, when the scenario has a host model. */
-static void run_summary_interrupts(FILE *f, const struct sim *s)
-{
-	static const char *const reasons[] = { "external_interrupt", "eoi", "mmio", "io_kick",
-					       "halt", "hypercall" };
-	static const char *const paths[] = { "emulated", "emulated_wakeup", "posted",
-					     "posted_wakeup", "injected", "host" };
-	double exits;
-	if (stats_get(s->stats, "vm_exits.total", &exits))
-		return;
-	fprintf(f, "\nInterrupts: %.0f received, %.0f delivered, %.0f wakeups, %.0f blocked by "
-		"remapping\n", run_stat(s, "interrupts.received"), run_stat(s, "interrupts.delivered"),
-		run_stat(s, "interrupts.wakeups"), run_stat(s, "interrupts.blocked"));
-	fprintf(f, "VM exits: %.0f (%.2f per interrupt, %.0f/s), %.0f cycles; host CPU %.0f cycles\n",
-		exits, run_stat(s, "vm_exits.per_interrupt"), run_stat(s, "vm_exits.per_second"),
-		run_stat(s, "vm_exits.cycles"), run_stat(s, "hypervisor.cpu_cycles"));
-	fprintf(f, " ");
-	for (size_t i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++) {
-		char p[96];
-		snprintf(p, sizeof(p), "vm_exits.by_reason.%s", reasons[i]);
-		fprintf(f, " %s %.0f", reasons[i], run_stat(s, p));
-	}
-	fprintf(f, "\n");
-	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
-		char p[96], q[96];
-		snprintf(p, sizeof(p), "interrupts.latency_ns.%s.count", paths[i]);
-		snprintf(q, sizeof(q), "interrupts.latency_ns.%s.p50", paths[i]);
-		if (run_stat(s, p) > 0)
-			fprintf(f, "  latency %-16s %8.0f interrupts, p50 %9.1f ns\n", paths[i],
-				run_stat(s, p), run_stat(s, q));
-	}
-}
-
-/* The guest CPU path (EPT), when the scenario has guest_cpu components. */
-static void run_summary_cpu_path(FILE *f, const struct sim *s)
-{
-	double n;
-	if (stats_get(s->stats, "ept.accesses", &n))
-		return;
-	if (run_stat(s, "isolation.allowed") + run_stat(s, "isolation.blocked") +
-	    run_stat(s, "isolation.violations") == 0)
-		fprintf(f, "\n");      /* no Isolation line above to follow */
-	fprintf(f, "CPU path (EPT): %.0f accesses: %.0f allowed, %.0f blocked, %.0f violations, "
-		"%.0f MMIO exits; TLB hits %.0f, walks %.0f\n", n,
-		run_stat(s, "cpu.isolation.allowed"), run_stat(s, "cpu.isolation.blocked"),
-		run_stat(s, "cpu.isolation.violations"), run_stat(s, "ept.mmio_exits"),
-		run_stat(s, "ept.tlb.hits"), run_stat(s, "ept.walks"));
-}
-
-/* The human table: also what the terminal shows. */
-static char *run_summary(const struct run_opts *o, const struct sim *s, double wall)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	if (!f)
-		return NULL;
-	const struct sim_dma_stats *d = &s->dma;
-	char tb[32];
-	uint64_t ev = sim_events_run(s->k);
-	fprintf(f, "iovsim %s: scenario '%s' (seed %" PRIu64 ", kernel %s)\n", IOVSIM_VERSION,
-		s->scen->name, s->seed, sim_kernel_kind_name(o->kernel));
-	fprintf(f, "simulated %s in %.3f s wall, %" PRIu64 " events (%.2f M events/s)\n\n",
-		units_fmt_time(sim_now(s->k), tb, sizeof(tb)), wall, ev,
-		wall > 0 ? (double)ev / wall / 1e6 : 0.0);
-	fprintf(f, "DMA traffic            %10s %10s %10s %10s\n", "reads", "writes", "read Gb/s",
-		"write Gb/s");
-	fprintf(f, "  %-20s %10" PRIu64 " %10" PRIu64 " %10.2f %10.2f\n", "all", *d->reads,
-		*d->writes, *d->read_gbps, *d->write_gbps);
-	for (size_t i = 0; i < s->nflows && s->nflows > 1; i++) {
-		const struct sim_flow *fl = &s->flows[i];
-		fprintf(f, "  %-20s %10" PRIu64 " %10" PRIu64 " %10.2f %10.2f\n", fl->name, *fl->reads,
-			*fl->writes, *fl->read_gbps, *fl->write_gbps);
-	}
-	fprintf(f, "\nDMA read latency (ns)  %10s %9s %9s %9s %9s %9s %9s\n", "count", "mean", "p50",
-		"p90", "p99", "p99.9", "max");
-	run_summary_latency_row(f, "all", d->latency);
-	for (size_t i = 0; i < s->nflows && s->nflows > 1; i++)
-		run_summary_latency_row(f, s->flows[i].name, s->flows[i].latency);
-	if (d->breakdown_reads && s->nstages) {
-		fprintf(f, "\nWhere a read's time goes (mean ns per read)\n");
-		for (size_t i = 0; i < s->nstages; i++)
-			if (*d->stage_mean_ns[i] > 0)
-				fprintf(f, "  %-32s %9.1f\n", s->stages[i], *d->stage_mean_ns[i]);
-	}
-	run_summary_isolation(f, s);
-	run_summary_cpu_path(f, s);
-	run_summary_interrupts(f, s);
-	fclose(f);
-	return buf;
-}
-
 static int run_write_outputs(const struct run_opts *o, const char *dir, struct sim *s,
 			     const char *summary, double wall, struct iov_err *e)
 {
@@ -410,7 +283,7 @@ int cmd_run(int argc, char **argv)
 	if (prog.shown)
 		fprintf(stderr, "\r%70s\r", "");
 
-	char *summary = run_summary(&o, s, wall);
+	char *summary = run_summary(s, o.kernel, wall);
 	if (!summary) {
 		iov_err_set(&e, IOV_INTERNAL, "out of memory");
 		goto fail;

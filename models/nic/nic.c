@@ -71,6 +71,9 @@ static const struct param_desc nic_param_desc[] = {
 	  "without a host model: MSI-X write leaving the device to the guest handler (assumption)" },
 	{ "eswitch_latency", PARAM_TIME, NP(eswitch_latency), "500ns", 0, 1e12, NULL,
 	  "embedded switch: a local TX packet to the RX side of its destination (assumption)" },
+	{ "eswitch", PARAM_BOOL, NP(eswitch), "true", 0, 0, NULL,
+	  "embedded switch on: a TX packet for another function's MAC on the same VLAN stays in "
+	  "the device; false: every TX packet goes out on the wire" },
 	{ "guest_clock", PARAM_FREQ, NP(guest_clock), "2.5GHz", 1e6, 1e11, NULL,
 	  "the guests' CPU clock for the rr think time, and for the driver's and application's "
 	  "cycles without a host model (with one they run on the vCPU, at the host's clock)" },
@@ -440,6 +443,7 @@ static int nic_elaborate(struct component *c, struct iov_err *e)
 			       (unsigned long long)n->p.buf_size);
 	if (nic_totals_create(n, e) || nic_vfs_setup(n, e) || nic_mbx_load(n, e))
 		return -1;
+	nic_eswitch_attach(n);
 	unsigned maxq = 0;
 	for (unsigned i = 0; i < n->nfns; i++)
 		maxq = n->fns[i].nqp > maxq ? n->fns[i].nqp : maxq;

@@ -42,6 +42,7 @@ struct nic_params {
 	sim_time_t itr_time;
 	sim_time_t irq_direct_latency;
 	sim_time_t eswitch_latency;
+	int eswitch;                    /* PARAM_BOOL: the embedded switch forwards */
 	struct sim_clock guest_clock;
 	uint64_t drv_irq_cycles, drv_pkt_cycles, app_cycles, tx_batch;
 	uint64_t host_base, guest_offset;
@@ -234,6 +235,9 @@ void nic_wire_send(struct nic *n, struct nic_pkt *p);
 void nic_wire_recv(struct nic *n, struct nic_pkt *p, sim_time_t at);
 /* Time the frame of a packet of len bytes takes on the wire. */
 sim_time_t nic_wire_time(const struct nic *n, uint32_t len);
+/* Show the embedded switch on the PF's pcie_fn (pcie_topo.h, pcie_iswitch):
+ * after the functions exist with their MACs and VLANs (at elaborate). */
+void nic_eswitch_attach(struct nic *n);
 
 /* ---- guest driver (nic_driver.c) ---- */
 
@@ -310,6 +314,7 @@ struct nic {
 	struct nic_pkt_fifo wire_q;     /* TX packets waiting for the wire */
 	struct nic_pkt_fifo rxw_q;      /* RX packets on the wire, in arrival order */
 	struct nic_pkt_fifo local_q;    /* packets crossing the embedded switch */
+	struct pcie_iswitch isw;        /* the embedded switch as the PF shows it (audit) */
 	bool wire_busy;
 	sim_time_t rx_busy_until;
 	uint64_t rx_buf_used;           /* bytes held in the device's RX buffer */

@@ -11,7 +11,12 @@
  * function of this NIC with the same VLAN never reaches the wire: it is
  * handed to that function's RX path 'eswitch_latency' later. Such traffic
  * never crosses PCIe, ACS or the IOMMU between the two functions: counted in
- * components.<nic>.eswitch.* and isolation.eswitch_local.
+ * components.<nic>.eswitch.* and isolation.eswitch_local. With 'eswitch:
+ * false' every TX packet goes out on the wire. The PF shows the switch to
+ * the isolation audit through pcie_fn.iswitch (pcie_topo.h): its ports are
+ * the functions, and port i forwards to port j exactly when the lookup below
+ * would pick j for j's MAC (as the functions are configured at start; the
+ * mailbox may change MACs and VLANs later).
  *
  * Not modelled: pause frames / flow control, FCS errors, MAC learning (the
  * switch knows the functions' MACs), broadcast and multicast replication,
@@ -88,14 +93,15 @@ void nic_wire_recv(struct nic *n, struct nic_pkt *p, sim_time_t at)
 
 /* ---- embedded switch ---- */
 
-static struct nic_fn *eswitch_lookup(struct nic *n, const struct nic_fn *src, uint64_t mac)
+static struct nic_fn *eswitch_lookup(const struct nic *n, const struct nic_fn *src,
+				     uint64_t mac)
 {
-	if (!mac)
+	if (!mac || !n->p.eswitch)
 		return NULL;
 	for (unsigned i = 0; i < n->nfns; i++) {
-		struct nic_fn *f = &n->fns[i];
+		const struct nic_fn *f = &n->fns[i];
 		if (f != src && f->mac == mac && f->vlan == src->vlan)
-			return f;
+			return (struct nic_fn *)f;
 	}
 	return NULL;
 }
@@ -144,4 +150,47 @@ void nic_wire_send(struct nic *n, struct nic_pkt *p)
 	}
 	nic_pkt_push(&n->wire_q, p);
 	wire_start(n);
+}
+
+/* ---- the switch as the audit sees it (pcie_iswitch) ---- */
+
+static const struct nic *isw_nic(const struct pcie_iswitch *sw)
+{
+	return sw->ctx;
+}
+
+static unsigned isw_nports(const struct pcie_iswitch *sw)
+{
+	return isw_nic(sw)->nfns;
+}
+
+static const struct pcie_fn *isw_fn(const struct pcie_iswitch *sw, unsigned i)
+{
+	return isw_nic(sw)->fns[i].pfn;
+}
+
+static unsigned isw_vlan(const struct pcie_iswitch *sw, unsigned i)
+{
+	return isw_nic(sw)->fns[i].vlan;
+}
+
+static bool isw_forwards(const struct pcie_iswitch *sw, unsigned i, unsigned j)
+{
+	const struct nic *n = isw_nic(sw);
+	return i != j && eswitch_lookup(n, &n->fns[i], n->fns[j].mac) == &n->fns[j];
+}
+
+static const struct pcie_iswitch_ops nic_isw_ops = {
+	.nports = isw_nports,
+	.fn = isw_fn,
+	.vlan = isw_vlan,
+	.forwards = isw_forwards,
+};
+
+void nic_eswitch_attach(struct nic *n)
+{
+	n->isw = (struct pcie_iswitch){ .filter = "destination MAC and VLAN",
+					.enabled = n->p.eswitch != 0, .ops = &nic_isw_ops,
+					.ctx = n };
+	n->fns[0].pfn->iswitch = &n->isw;
 }

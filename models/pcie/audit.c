@@ -13,7 +13,10 @@
  * bypass list flags those pairs. Bypass pairs take the lowest component two
  * functions share below the root complex and ask acs_decide (the routing code
  * of switches and multi-function devices) what happens to a read of the
- * target's BAR there.
+ * target's BAR there. Internal switches (pcie_fn.iswitch: a device model's
+ * switch between its functions, like an SR-IOV NIC's embedded switch) are
+ * asked, port pair by port pair, whether they forward packets between the
+ * two: such packets never become TLPs between the functions.
  * The reports are printed by audit_print.c.
  *
  * Not modelled: DMA aliases (PCIe-to-PCI bridges, quirks), ACS capability
@@ -343,6 +346,54 @@ static int build_pairs(struct audit *a, struct iov_err *e)
 	return 0;
 }
 
+/* -------------------------------------------------------- internal switches -- */
+
+/* The pairs of ports of sw that exchange packets; 0, or -1 out of memory. */
+static int iswitch_pairs(const struct audit *a, struct audit_iswitch *is)
+{
+	const struct pcie_iswitch *sw = is->sw;
+	is->nports = sw->ops->nports(sw);
+	for (unsigned i = 0; sw->enabled && i < is->nports; i++)
+		for (unsigned j = i + 1; j < is->nports; j++) {
+			struct audit_iswitch_pair p = {
+				.a = sw->ops->fn(sw, i), .b = sw->ops->fn(sw, j),
+				.vlan_a = sw->ops->vlan(sw, i), .vlan_b = sw->ops->vlan(sw, j),
+				.a_to_b = sw->ops->forwards(sw, i, j),
+				.b_to_a = sw->ops->forwards(sw, j, i),
+			};
+			if (!p.a_to_b && !p.b_to_a)
+				continue;
+			p.cross_vm = p.a->vm != p.b->vm;
+			p.cross_group = audit_group_of(a, p.a) != audit_group_of(a, p.b);
+			struct audit_iswitch_pair *nv = realloc(is->pairs,
+								(is->npairs + 1) * sizeof(*nv));
+			if (!nv)
+				return -1;
+			nv[is->npairs++] = p;
+			is->pairs = nv;
+			is->ncross += p.cross_vm;
+		}
+	return 0;
+}
+
+static int build_iswitches(struct audit *a, struct iov_err *e)
+{
+	const struct pcie_topo *t = a->topo;
+	for (unsigned i = 0; i < t->nfns; i++) {
+		const struct pcie_fn *f = t->fns[i];
+		if (!f->iswitch)
+			continue;
+		struct audit_iswitch *nv = realloc(a->iswitches, (a->niswitches + 1) * sizeof(*nv));
+		if (!nv)
+			return iov_err_set(e, IOV_INTERNAL, "out of memory");
+		a->iswitches = nv;
+		nv[a->niswitches] = (struct audit_iswitch){ .owner = f, .sw = f->iswitch };
+		if (iswitch_pairs(a, &nv[a->niswitches++]))
+			return iov_err_set(e, IOV_INTERNAL, "out of memory");
+	}
+	return 0;
+}
+
 int audit_build(struct sim *s, enum audit_grouping g, struct audit **out, struct iov_err *e)
 {
 	*out = NULL;
@@ -361,7 +412,7 @@ int audit_build(struct sim *s, enum audit_grouping g, struct audit **out, struct
 		iov_err_set(e, IOV_INTERNAL, "out of memory");
 		goto err;
 	}
-	if (build_groups(a, e) || build_pairs(a, e))
+	if (build_groups(a, e) || build_pairs(a, e) || build_iswitches(a, e))
 		goto err;
 	*out = a;
 	return 0;
@@ -382,5 +433,8 @@ void audit_free(struct audit *a)
 	free(a->group_of);
 	free(a->bypass);
 	free(a->blocked);
+	for (unsigned i = 0; i < a->niswitches; i++)
+		free(a->iswitches[i].pairs);
+	free(a->iswitches);
 	free(a);
 }

@@ -10,7 +10,10 @@
  *   bypass  which ordered pairs of functions (A, B) let a memory request of A
  *           reach a BAR of B without passing the root complex (where the
  *           IOMMU sits), decided by the same ACS routing code the switch and
- *           the multi-function device run (acs.c).
+ *           the multi-function device run (acs.c);
+ *   internal switches  which functions of one device a switch inside it
+ *           (an SR-IOV NIC's embedded switch, pcie_fn.iswitch) lets exchange
+ *           packets without any TLP between them: no ACS, no IOMMU.
  * Nothing here prints except the two audit_print_* functions, which take
  * the stream.
  */
@@ -63,6 +66,24 @@ struct audit_pair {
 	bool cross_group;               /* from and to are in different IOMMU groups */
 };
 
+/* Two ports of an internal switch that exchange packets inside the device. */
+struct audit_iswitch_pair {
+	const struct pcie_fn *a, *b;    /* a comes before b in the switch's port order */
+	unsigned vlan_a, vlan_b;        /* 0 = untagged */
+	bool a_to_b, b_to_a;            /* what the switch forwards */
+	bool cross_vm;                  /* a and b belong to different VMs (or host) */
+	bool cross_group;               /* a and b are in different IOMMU groups */
+};
+
+/* A device's internal switch (pcie_topo.h, struct pcie_iswitch). */
+struct audit_iswitch {
+	const struct pcie_fn *owner;    /* the function it hangs on (the PF) */
+	const struct pcie_iswitch *sw;
+	unsigned nports;
+	unsigned npairs, ncross;        /* pairs that exchange anything; of them across VMs */
+	struct audit_iswitch_pair *pairs;       /* in port order (a, then b) */
+};
+
 struct audit {
 	enum audit_grouping grouping;
 	const struct pcie_topo *topo;
@@ -74,6 +95,8 @@ struct audit {
 	unsigned nbypass, nblocked, nredirected;
 	struct audit_pair *bypass;      /* verdict XV_P2P */
 	struct audit_pair *blocked;     /* verdict XV_BLOCK_UR / XV_BLOCK_CA */
+	unsigned niswitches;
+	struct audit_iswitch *iswitches;        /* in enumeration order of their owners */
 };
 
 /*
@@ -94,7 +117,8 @@ const char *audit_vm_name(const struct sim *s, int vm); /* "host" for -1 */
 /* Group of function f (an endpoint of a's topology), or -1. */
 int audit_group_of(const struct audit *a, const struct pcie_fn *f);
 
-/* The human report: tree, groups, bypass pairs. Returns 0, -1 on I/O error. */
+/* The human report: tree, groups, bypass pairs, internal switches. Returns 0,
+ * -1 on I/O error. */
 int audit_print_text(const struct audit *a, FILE *out);
 /* The same as one JSON object (docs/audit.md). scenario: its name.
  * Returns 0, -1 on I/O error. */

@@ -1,4 +1,6 @@
-/* audit_print.c - the audit as text (tree, groups, bypass pairs) and as JSON (docs/audit.md) */
+/* audit_print.c - the audit as text (tree, groups, bypass pairs, embedded switches) and JSON
+ *
+ * Formats are in docs/audit.md. */
 #include "audit.h"
 
 #include <inttypes.h>
@@ -154,6 +156,68 @@ static void text_pair(const struct audit *a, FILE *out, const struct audit_pair 
 	fputc('\n', out);
 }
 
+static void text_vlan(FILE *out, unsigned vlan)
+{
+	if (vlan)
+		fprintf(out, "VLAN %u", vlan);
+	else
+		fputs("untagged", out);
+}
+
+/* "  nic0 <-> nic0.vf9 (untagged): crosses VMs: host <-> vm1, crosses IOMMU groups 0 <-> 9" */
+static void text_iswitch_pair(const struct audit *a, FILE *out, const struct audit_iswitch_pair *p)
+{
+	const char *arrow = p->a_to_b && p->b_to_a ? "<->" : p->a_to_b ? "->" : "<-";
+	fprintf(out, "    %s %s %s (", p->a->name, arrow, p->b->name);
+	text_vlan(out, p->vlan_a);
+	if (p->vlan_b != p->vlan_a) {
+		fputs(" / ", out);
+		text_vlan(out, p->vlan_b);
+	}
+	fputc(')', out);
+	if (p->cross_vm)
+		fprintf(out, ": crosses VMs: %s %s %s", audit_vm_name(a->sim, p->a->vm), arrow,
+			audit_vm_name(a->sim, p->b->vm));
+	if (p->cross_group)
+		fprintf(out, "%s crosses IOMMU groups %d %s %d", p->cross_vm ? "," : ":",
+			audit_group_of(a, p->a), arrow, audit_group_of(a, p->b));
+	fputc('\n', out);
+}
+
+/* One device's switch: its ports, then the pairs across VMs. */
+static void text_iswitch(const struct audit *a, FILE *out, const struct audit_iswitch *is)
+{
+	const struct pcie_iswitch *sw = is->sw;
+	char bdf[16];
+	fprintf(out, "  %s %s: %s by %s, %u port%s\n", is->owner->name,
+		pcie_bdf_str(is->owner->rid, bdf, sizeof(bdf)),
+		sw->enabled ? "forwards" : "disabled (forwards nothing), would forward",
+		sw->filter ? sw->filter : "?", is->nports, is->nports == 1 ? "" : "s");
+	for (unsigned i = 0; i < is->nports; i++) {
+		const struct pcie_fn *f = sw->ops->fn(sw, i);
+		fprintf(out, "    %s %s: %s, ", pcie_bdf_str(f->rid, bdf, sizeof(bdf)), f->name,
+			audit_vm_name(a->sim, f->vm));
+		text_vlan(out, sw->ops->vlan(sw, i));
+		fputc('\n', out);
+	}
+	for (unsigned i = 0; i < is->npairs; i++)
+		if (is->pairs[i].cross_vm)
+			text_iswitch_pair(a, out, &is->pairs[i]);
+	fprintf(out, "    %u pair%s exchange%s packets inside %s: %u crossing VMs (listed), %u "
+		"within one VM\n", is->npairs, is->npairs == 1 ? "" : "s",
+		is->npairs == 1 ? "s" : "", is->owner->name, is->ncross, is->npairs - is->ncross);
+}
+
+static void text_iswitches(const struct audit *a, FILE *out)
+{
+	if (!a->niswitches)
+		return;
+	fputs("\nEmbedded switches (packets between these functions stay inside the device: no "
+	      "TLP between them, so neither ACS nor the IOMMU sees them)\n", out);
+	for (unsigned i = 0; i < a->niswitches; i++)
+		text_iswitch(a, out, &a->iswitches[i]);
+}
+
 int audit_print_text(const struct audit *a, FILE *out)
 {
 	const struct pcie_topo *t = a->topo;
@@ -196,10 +260,21 @@ int audit_print_text(const struct audit *a, FILE *out)
 		for (unsigned i = 0; i < a->nblocked; i++)
 			text_pair(a, out, &a->blocked[i]);
 	}
+	text_iswitches(a, out);
 	fprintf(out, "\nsummary: %u function%s, %u IOMMU group%s, %u bypass pair%s (%u crossing "
-		"VMs), %u redirected to the root complex, %u blocked\n", t->nfns,
+		"VMs), %u redirected to the root complex, %u blocked", t->nfns,
 		t->nfns == 1 ? "" : "s", a->ngroups, a->ngroups == 1 ? "" : "s", a->nbypass,
 		a->nbypass == 1 ? "" : "s", ncross, a->nredirected, a->nblocked);
+	if (a->niswitches) {
+		unsigned np = 0, nc = 0;
+		for (unsigned i = 0; i < a->niswitches; i++) {
+			np += a->iswitches[i].npairs;
+			nc += a->iswitches[i].ncross;
+		}
+		fprintf(out, ", %u embedded-switch pair%s (%u crossing VMs)", np,
+			np == 1 ? "" : "s", nc);
+	}
+	fputc('\n', out);
 	return ferror(out) ? -1 : 0;
 }
 
@@ -324,6 +399,69 @@ static void json_pairs(const struct audit *a, FILE *out, const struct audit_pair
 	fputs(n ? "\n  ]" : "]", out);
 }
 
+static void json_vlan(FILE *out, unsigned vlan)
+{
+	if (vlan)
+		fprintf(out, "%u", vlan);
+	else
+		fputs("null", out);
+}
+
+static void json_iswitch_pair(const struct audit *a, FILE *out, const struct audit_iswitch_pair *p)
+{
+	char bdf[16];
+	fputs("\n      {\"a\": ", out);
+	json_write_string(out, p->a->name);
+	fputs(", \"b\": ", out);
+	json_write_string(out, p->b->name);
+	fputs(", \"a_bdf\": ", out);
+	json_write_string(out, pcie_bdf_str(p->a->rid, bdf, sizeof(bdf)));
+	fputs(", \"b_bdf\": ", out);
+	json_write_string(out, pcie_bdf_str(p->b->rid, bdf, sizeof(bdf)));
+	fputs(", \"a_vlan\": ", out);
+	json_vlan(out, p->vlan_a);
+	fputs(", \"b_vlan\": ", out);
+	json_vlan(out, p->vlan_b);
+	fprintf(out, ", \"a_to_b\": %s, \"b_to_a\": %s, \"cross_vm\": %s, \"a_vm\": ",
+		p->a_to_b ? "true" : "false", p->b_to_a ? "true" : "false",
+		p->cross_vm ? "true" : "false");
+	json_vm(a, out, p->a->vm);
+	fputs(", \"b_vm\": ", out);
+	json_vm(a, out, p->b->vm);
+	fprintf(out, ", \"cross_group\": %s}", p->cross_group ? "true" : "false");
+}
+
+static void json_iswitch(const struct audit *a, FILE *out, const struct audit_iswitch *is)
+{
+	const struct pcie_iswitch *sw = is->sw;
+	char bdf[16];
+	fputs("\n    {\"device\": ", out);
+	json_write_string(out, is->owner->name);
+	fputs(", \"bdf\": ", out);
+	json_write_string(out, pcie_bdf_str(is->owner->rid, bdf, sizeof(bdf)));
+	fputs(", \"filter\": ", out);
+	json_write_string(out, sw->filter ? sw->filter : "");
+	fprintf(out, ", \"enabled\": %s, \"ports\": [", sw->enabled ? "true" : "false");
+	for (unsigned i = 0; i < is->nports; i++) {
+		const struct pcie_fn *f = sw->ops->fn(sw, i);
+		fputs(i ? ",\n      {\"bdf\": " : "\n      {\"bdf\": ", out);
+		json_write_string(out, pcie_bdf_str(f->rid, bdf, sizeof(bdf)));
+		fputs(", \"name\": ", out);
+		json_write_string(out, f->name);
+		fputs(", \"vm\": ", out);
+		json_vm(a, out, f->vm);
+		fputs(", \"vlan\": ", out);
+		json_vlan(out, sw->ops->vlan(sw, i));
+		fputc('}', out);
+	}
+	fputs(is->nports ? "\n    ], \"pairs\": [" : "], \"pairs\": [", out);
+	for (unsigned i = 0; i < is->npairs; i++) {
+		fputs(i ? "," : "", out);
+		json_iswitch_pair(a, out, &is->pairs[i]);
+	}
+	fprintf(out, "%s], \"pairs_cross_vm\": %u}", is->npairs ? "\n    " : "", is->ncross);
+}
+
 int audit_print_json(const struct audit *a, const char *scenario, FILE *out)
 {
 	const struct pcie_topo *t = a->topo;
@@ -362,6 +500,11 @@ int audit_print_json(const struct audit *a, const char *scenario, FILE *out)
 	json_pairs(a, out, a->bypass, a->nbypass);
 	fputs(",\n  \"blocked\": ", out);
 	json_pairs(a, out, a->blocked, a->nblocked);
-	fprintf(out, ",\n  \"redirected\": %u\n}\n", a->nredirected);
+	fprintf(out, ",\n  \"redirected\": %u,\n  \"eswitch\": [", a->nredirected);
+	for (unsigned i = 0; i < a->niswitches; i++) {
+		fputs(i ? "," : "", out);
+		json_iswitch(a, out, &a->iswitches[i]);
+	}
+	fputs(a->niswitches ? "\n  ]\n}\n" : "]\n}\n", out);
 	return ferror(out) ? -1 : 0;
 }

@@ -9,7 +9,8 @@
  * device/function numbers, BAR addresses and bridge windows (pcie_enumerate).
  * Switches and the root complex then route by the windows and bus ranges of
  * their downstream ports (pcie_route_*), the audit command reads the same
- * structures (groups, bypass pairs).
+ * structures (groups, bypass pairs, and the switches inside devices that
+ * models declare with struct pcie_iswitch).
  */
 #ifndef IOVSIM_PCIE_TOPO_H
 #define IOVSIM_PCIE_TOPO_H
@@ -62,6 +63,34 @@ struct pcie_bar {
 struct pcie_dev;
 struct msix_table;
 struct sriov_pf;
+struct pcie_fn;
+
+/* A switch inside a device between some of its functions (an SR-IOV NIC's
+ * embedded switch): packets it forwards from one function to another never
+ * appear on PCIe, so neither ACS nor the IOMMU sees them. A device model that
+ * has one fills this in (after its functions exist, at elaborate) and hangs
+ * it on the owning function (the PF) as pcie_fn.iswitch; the audit lists its
+ * ports and which of them can exchange packets (docs/audit.md). The model
+ * keeps it alive as long as its functions. */
+struct pcie_iswitch;
+/* All members are required (non-NULL). They are queries: they change no
+ * state and schedule no events, and may be called any time after elaborate
+ * while the model exists; what they return is owned by the model. */
+struct pcie_iswitch_ops {
+	/* Ports of the switch: the functions it connects, 0 <= i < nports. */
+	unsigned (*nports)(const struct pcie_iswitch *sw);
+	const struct pcie_fn *(*fn)(const struct pcie_iswitch *sw, unsigned i);
+	/* The VLAN port i's traffic carries: 1..4095, 0 = untagged. */
+	unsigned (*vlan)(const struct pcie_iswitch *sw, unsigned i);
+	/* A packet port i sends can reach port j inside the device (i != j). */
+	bool (*forwards)(const struct pcie_iswitch *sw, unsigned i, unsigned j);
+};
+struct pcie_iswitch {
+	const char *filter;             /* what decides forwarding: "destination MAC and VLAN" */
+	bool enabled;                   /* false: present but switched off (nothing forwarded) */
+	const struct pcie_iswitch_ops *ops;
+	void *ctx;                      /* the device model's */
+};
 
 /* One PCI function: its config-space view. Bridges (root ports, switch
  * ports) are functions too: type-1 headers with bus ranges and a window. */
@@ -83,6 +112,8 @@ struct pcie_fn {
 	struct sriov_pf *sriov;         /* PF: its SR-IOV capability (sriov.h); VF: its PF's;
 					 * NULL: neither */
 	unsigned vf;                    /* VF n (1-based) of sriov's PF; 0: not a VF */
+	const struct pcie_iswitch *iswitch;     /* a switch inside the device this function
+						 * owns (set by its model); NULL: none */
 	/* bridges only */
 	uint8_t sec, sub;               /* secondary and subordinate bus */
 	uint64_t win_base, win_limit;   /* memory window [base, limit); empty if equal */

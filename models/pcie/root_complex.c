@@ -440,7 +440,7 @@ static bool rc_queue(struct xbar *x, unsigned out, struct tlp *t, sim_time_t due
 
 static const struct xbar_ops rc_xbar_ops = { .route = rc_route, .queue = rc_queue };
 
-static int rc_elaborate(struct component *c, struct iov_err *e)
+static int rc_enumerate(struct component *c, struct iov_err *e)
 {
 	struct root_complex *rc = container_of(c, struct root_complex, c);
 	struct sim *s = c->sim;
@@ -542,7 +542,7 @@ err:
 
 static const struct model_ops rc_ops = {
 	.create = rc_create,
-	.elaborate = rc_elaborate,
+	.enumerate = rc_enumerate,
 	.finish = rc_finish,
 	.destroy = rc_destroy,
 };

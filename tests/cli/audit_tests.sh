@@ -146,6 +146,34 @@ expect_run sriov-json 0 '"pf": "nic0", "vf": 14' "$iovsim" audit "$sr" --json
 expect_run sriov-too-many 2 'sriov-vfs.yaml:[0-9]+:[0-9]+: error: .*num_vfs 65 is more than total_vfs 64' \
 	"$iovsim" audit "$sr" -p num_vfs=65
 
+# --- sriov-partition: the NIC's embedded switch, its ports and the pairs across VMs ----
+sp=$src/scenarios/seed/sriov-partition.yaml
+if expect_run esw-text 0 'Embedded switches \(packets between these functions stay inside the device' \
+	"$iovsim" audit "$sp"; then
+	has esw-text "  nic0 01:00.0: forwards by destination MAC and VLAN, 15 ports"
+	has esw-text "    01:00.0 nic0: host, untagged"
+	has esw-text "    01:01.6 nic0.vf14: vm2, untagged"
+	has esw-text "    nic0.vf1 <-> nic0.vf9 (untagged): crosses VMs: vm0 <-> vm1, crosses IOMMU groups 1 <-> 9"
+	has esw-text "    nic0.vf12 <-> nic0.vf14 (untagged): crosses VMs: vm1 <-> vm2"
+	hasnt esw-text "nic0.vf1 <-> nic0.vf2 "         # same VM: counted, not listed
+	has esw-text "    105 pairs exchange packets inside nic0: 70 crossing VMs (listed), 35 within one VM"
+	has esw-text ", 0 blocked, 105 embedded-switch pairs (70 crossing VMs)"
+	n=$(grep -c 'crosses VMs' "$out/esw-text.out")
+	[ "$n" -eq 70 ] || { echo "FAIL esw-text: $n pairs listed, not 70"; fail=1; }
+fi
+if expect_run esw-json 0 '"eswitch": \[' "$iovsim" audit "$sp" --json; then
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); s=d["eswitch"]; assert len(s) == 1 and s[0]["device"] == "nic0" and s[0]["enabled"] and len(s[0]["ports"]) == 15 and len(s[0]["pairs"]) == 105 and s[0]["pairs_cross_vm"] == 70 and sum(p["cross_vm"] for p in s[0]["pairs"]) == 70 and s[0]["ports"][13]["vm"] == "vm2" and s[0]["ports"][0]["vm"] is None' \
+		"$out/esw-json.out" 2>/dev/null || { echo "FAIL esw-json: not the JSON expected"; fail=1; }
+fi
+sed 's/^    type: sriov_nic$/    type: sriov_nic\n    eswitch: false/' "$sp" >"$out/esw-off.yaml"
+if expect_run esw-off 0 'nic0 01:00.0: disabled \(forwards nothing\)' "$iovsim" audit "$out/esw-off.yaml"; then
+	has esw-off "    0 pairs exchange packets inside nic0: 0 crossing VMs (listed), 0 within one VM"
+	hasnt esw-off "crosses VMs"
+fi
+expect_run esw-none 0 '' "$iovsim" audit "$ig"
+hasnt esw-none "Embedded switches"
+hasnt esw-none "embedded-switch pairs"
+
 # --- stdout only: no files, no out/ directory ----------------------------------------
 mkdir -p "$out/cwd"
 (cd "$out/cwd" && "$iovsim" audit "$ig" >/dev/null 2>&1 && "$iovsim" audit "$ig" --json >/dev/null 2>&1)

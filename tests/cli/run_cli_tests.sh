@@ -71,6 +71,40 @@ expect_run compare-csv 0 '^dma\.reads,500,300$' "$iovsim" compare "$out/override
 expect_run compare-missing 2 'nonexistent/stats.json' "$iovsim" compare "$out/nonexistent"
 expect_run compare-no-stat 2 'none of the runs has' "$iovsim" compare "$out/override.d" --stat no.such
 
+# The run summary's packet sections: NIC (per VM and all) and virtio-net, only
+# when the scenario has those components; on the terminal and in summary.txt.
+sp=$src/scenarios/seed/sriov-partition.yaml
+# sumline NAME REGEX: the terminal output and summary.txt of run NAME have a matching line
+sumline() {
+	for f in "$out/$1.out" "$out/$1.d/summary.txt"; do
+		grep -Eq -- "$2" "$f" || { echo "FAIL $1: $(basename "$f") lacks /$2/"; fail=1; }
+	done
+}
+if expect_run sum-nic 0 '^NIC packets +tx Gb/s +rx Gb/s +tx packets +rx packets +rx p50 ns +eswitch-local$' \
+	"$iovsim" run "$sp" --no-plots -o "$out/sum-nic.d"; then
+	sumline sum-nic '^NIC packets +tx Gb/s'
+	sumline sum-nic '^  vm0 +5\.6[0-9]{2} +5\.6[0-9]{2} +24000 +24000 +[0-9]+\.[0-9] +0$'
+	sumline sum-nic '^  vm1 +2\.8[0-9]{2} +2\.8[0-9]{2} +12000 +12000 +[0-9]+\.[0-9] +0$'
+	sumline sum-nic '^  vm2 +1\.4[0-9]{2} +1\.4[0-9]{2} +6000 +6000 +[0-9]+\.[0-9] +0$'
+	sumline sum-nic '^  all +9\.8[0-9]{2} +9\.8[0-9]{2} +42000 +42000 +[0-9]+\.[0-9] +0$'
+	sumline sum-nic '^  0 RX drops, [0-9]+ interrupts, 0 packets kept inside the device'
+	grep -q 'virtio-net packets' "$out/sum-nic.out" && { echo "FAIL sum-nic: a virtio section"; fail=1; }
+fi
+expect_run sum-eswitch 0 '' "$iovsim" run "$src/scenarios/seed/nic-trace.yaml" --no-plots \
+	-o "$out/sum-eswitch.d"
+sumline sum-eswitch '^  vm0 .* 2$'
+sumline sum-eswitch '^  all +[0-9.]+ +[0-9.]+ +5 +5 +[0-9.]+ +2$'
+if expect_run sum-virtio 0 '^virtio-net packets +tx Gb/s .* kicks +exits +host cyc/pkt$' \
+	"$iovsim" run "$src/scenarios/validate/sriov-vs-virtio.yaml" -p path=virtio --no-plots \
+	-o "$out/sum-virtio.d"; then
+	sumline sum-virtio '^  vnet0 \(vm0\) +[0-9]+\.[0-9]{3} +[0-9.]+ +20000 +0 +[0-9.]+ +[0-9]+ +[0-9]+ +[1-9][0-9]*$'
+fi
+expect_run sum-none 0 '^DMA traffic' "$iovsim" run "$src/scenarios/quickstart.yaml" --no-plots \
+	-o "$out/sum-none.d"
+for f in "$out/sum-none.out" "$out/sum-none.d/summary.txt"; do
+	grep -Eq 'NIC packets|virtio-net packets' "$f" && { echo "FAIL sum-none: packet section in $f"; fail=1; }
+done
+
 # trace sub-commands
 expect_run trace-gen-help 0 'usage: iovsim trace gen' "$iovsim" trace gen --help
 expect_run trace-bogus 2 '' "$iovsim" trace bogus

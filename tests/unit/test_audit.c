@@ -1,4 +1,4 @@
-/* test_audit.c - isolation audit: ACS predicates, IOMMU groups, bypass pairs, text and JSON */
+/* test_audit.c - isolation audit: ACS, IOMMU groups, bypass pairs, embedded switches, text, JSON */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -405,7 +405,7 @@ static void test_text_and_json(void **state)
 				   "\"to_bdf\": \"04:00.0\", \"via\": \"sw.dp0\", \"acs\": \"-\", "
 				   "\"cross_vm\": true, \"from_vm\": \"red\", \"to_vm\": \"blue\", "
 				   "\"cross_group\": false}"));
-	assert_non_null(strstr(js, "\"blocked\": [],\n  \"redirected\": 0\n}\n"));
+	assert_non_null(strstr(js, "\"blocked\": [],\n  \"redirected\": 0,\n  \"eswitch\": []\n}\n"));
 	free(js);
 	unbuild(&b);
 }
@@ -426,6 +426,151 @@ static void test_no_root_complex(void **state)
 	unbuild(&b);
 }
 
+/* ------------------------------------------------------ embedded switches -- */
+
+/* A NIC with 3 VFs: vf1 (vm0) and vf2 (vm1) on VLAN 5, vf3 (vm1) and the PF
+ * (host) untagged. ESW: the component's extra keys. */
+#define NIC_SCEN(esw)                                                                  \
+	"name: esw\n"                                                                   \
+	"components:\n"                                                                 \
+	"  - {name: rc, type: pcie_root_complex, root_ports: 1}\n"                      \
+	"  - {name: mem, type: memory}\n"                                               \
+	"  - name: nic0\n"                                                              \
+	"    type: sriov_nic\n"                                                         \
+	"    sriov: {total_vfs: 4, num_vfs: 3, vf_bars: [16KiB]}\n"                     \
+	"    vf_config: [{vf: 1, vlan: 5}, {vf: 2, vlan: 5}]\n" esw                     \
+	"connections:\n"                                                                \
+	"  - [rc.mem, mem.port]\n"                                                      \
+	"  - [rc.rp0, nic0.up]\n"                                                       \
+	"vms:\n"                                                                        \
+	"  - {name: vm0, memory: [{base: 4GiB, size: 1GiB}], devices: [nic0.vf1]}\n"    \
+	"  - {name: vm1, memory: [{base: 5GiB, size: 1GiB}], devices: [nic0.vf2, nic0.vf3]}\n"
+
+static const struct audit_iswitch_pair *esw_pair(const struct audit_iswitch *is, const char *x,
+						 const char *y)
+{
+	for (unsigned i = 0; i < is->npairs; i++)
+		if (!strcmp(is->pairs[i].a->name, x) && !strcmp(is->pairs[i].b->name, y))
+			return &is->pairs[i];
+	return NULL;
+}
+
+static void test_nic_eswitch_pairs_by_vlan(void **state)
+{
+	(void)state;
+	struct built b;
+	build(&b, NIC_SCEN(""));
+	assert_int_equal(b.a->niswitches, 1);
+	const struct audit_iswitch *is = &b.a->iswitches[0];
+	assert_string_equal(is->owner->name, "nic0");
+	assert_true(is->sw->enabled);
+	assert_int_equal(is->nports, 4);        /* the PF and 3 VFs */
+	assert_int_equal(is->npairs, 2);        /* same VLAN only */
+	assert_int_equal(is->ncross, 2);
+	const struct audit_iswitch_pair *p = esw_pair(is, "nic0.vf1", "nic0.vf2");
+	assert_non_null(p);
+	assert_true(p->a_to_b && p->b_to_a && p->cross_vm && p->cross_group);
+	assert_int_equal(p->vlan_a, 5);
+	p = esw_pair(is, "nic0", "nic0.vf3");   /* both untagged: host <-> vm1 */
+	assert_non_null(p);
+	assert_int_equal(p->vlan_a, 0);
+	assert_null(esw_pair(is, "nic0.vf2", "nic0.vf3"));     /* VLAN 5 vs untagged */
+	assert_null(esw_pair(is, "nic0", "nic0.vf1"));
+
+	char *txt = render(&b, false);
+	assert_non_null(strstr(txt, "  nic0 01:00.0: forwards by destination MAC and VLAN, 4 ports\n"));
+	assert_non_null(strstr(txt, "    01:00.1 nic0.vf1: vm0, VLAN 5\n"));
+	assert_non_null(strstr(txt, "    nic0.vf1 <-> nic0.vf2 (VLAN 5): crosses VMs: vm0 <-> vm1, "
+				    "crosses IOMMU groups 1 <-> 2\n"));
+	assert_non_null(strstr(txt, "2 pairs exchange packets inside nic0: 2 crossing VMs"));
+	assert_non_null(strstr(txt, ", 2 embedded-switch pairs (2 crossing VMs)\n"));
+	free(txt);
+	char *js = render(&b, true);
+	assert_non_null(strstr(js, "\"eswitch\": [\n    {\"device\": \"nic0\", \"bdf\": \"01:00.0\", "
+				   "\"filter\": \"destination MAC and VLAN\", \"enabled\": true"));
+	assert_non_null(strstr(js, "{\"bdf\": \"01:00.3\", \"name\": \"nic0.vf3\", \"vm\": \"vm1\", "
+				   "\"vlan\": null}"));
+	assert_non_null(strstr(js, "{\"a\": \"nic0.vf1\", \"b\": \"nic0.vf2\", \"a_bdf\": \"01:00.1\", "
+				   "\"b_bdf\": \"01:00.2\", \"a_vlan\": 5, \"b_vlan\": 5, "
+				   "\"a_to_b\": true, \"b_to_a\": true, \"cross_vm\": true, "
+				   "\"a_vm\": \"vm0\", \"b_vm\": \"vm1\", \"cross_group\": true}"));
+	assert_non_null(strstr(js, "\"pairs_cross_vm\": 2}"));
+	free(js);
+	unbuild(&b);
+}
+
+static void test_nic_eswitch_disabled(void **state)
+{
+	(void)state;
+	struct built b;
+	build(&b, NIC_SCEN("    eswitch: false\n"));
+	assert_int_equal(b.a->niswitches, 1);
+	const struct audit_iswitch *is = &b.a->iswitches[0];
+	assert_false(is->sw->enabled);
+	assert_int_equal(is->nports, 4);
+	assert_int_equal(is->npairs, 0);
+	char *txt = render(&b, false);
+	assert_non_null(strstr(txt, "nic0 01:00.0: disabled (forwards nothing)"));
+	assert_non_null(strstr(txt, ", 0 embedded-switch pairs (0 crossing VMs)\n"));
+	free(txt);
+	unbuild(&b);
+}
+
+/* The hook is generic: a switch forwarding one way only, on a plain endpoint. */
+static unsigned fake_nports(const struct pcie_iswitch *sw)
+{
+	(void)sw;
+	return 2;
+}
+
+static const struct pcie_fn *fake_fn(const struct pcie_iswitch *sw, unsigned i)
+{
+	const struct pcie_fn *const *f = sw->ctx;
+	return f[i];
+}
+
+static unsigned fake_vlan(const struct pcie_iswitch *sw, unsigned i)
+{
+	(void)sw;
+	return i ? 7 : 0;
+}
+
+static bool fake_forwards(const struct pcie_iswitch *sw, unsigned i, unsigned j)
+{
+	(void)sw;
+	return i == 1 && j == 0;
+}
+
+static void test_generic_iswitch_one_way(void **state)
+{
+	(void)state;
+	static const struct pcie_iswitch_ops ops = { fake_nports, fake_fn, fake_vlan, fake_forwards };
+	struct built b;
+	build(&b, HEAD("all") DEV("dev_a", "") DEV("dev_b", "")
+		  "connections:\n"
+		  "  - [rc.mem, mem.port]\n"
+		  "  - [rc.rp0, dev_a.up]\n"
+		  "  - [rc.rp1, dev_b.up]\n"
+		  "vms:\n"
+		  "  - {name: red, memory: [{base: 4GiB, size: 1GiB}], devices: [dev_b]}\n");
+	const struct pcie_fn *fs[2] = { fn(&b, "dev_a"), fn(&b, "dev_b") };
+	struct pcie_iswitch sw = { .filter = "test", .enabled = true, .ops = &ops, .ctx = fs };
+	((struct pcie_fn *)fs[0])->iswitch = &sw;
+	audit_free(b.a);
+	struct iov_err e = { 0 };
+	assert_int_equal(audit_build(b.sim, AUDIT_GROUPS_LINUX, &b.a, &e), 0);
+	assert_int_equal(b.a->niswitches, 1);
+	const struct audit_iswitch_pair *p = esw_pair(&b.a->iswitches[0], "dev_a", "dev_b");
+	assert_non_null(p);
+	assert_false(p->a_to_b);
+	assert_true(p->b_to_a && p->cross_vm);
+	char *txt = render(&b, false);
+	assert_non_null(strstr(txt, "    dev_a <- dev_b (untagged / VLAN 7): crosses VMs: host <- red"));
+	free(txt);
+	((struct pcie_fn *)fs[0])->iswitch = NULL;
+	unbuild(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -439,6 +584,9 @@ int main(void)
 		cmocka_unit_test(test_nested_switch_and_egress_control),
 		cmocka_unit_test(test_text_and_json),
 		cmocka_unit_test(test_no_root_complex),
+		cmocka_unit_test(test_nic_eswitch_pairs_by_vlan),
+		cmocka_unit_test(test_nic_eswitch_disabled),
+		cmocka_unit_test(test_generic_iswitch_one_way),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

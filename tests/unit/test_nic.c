@@ -202,6 +202,16 @@ static void test_eswitch(void **state)
 	assert_int_equal(stat(&r, "nic.eswitch.local_packets"), 0);
 	assert_int_equal(stat(&r, "components.nic0.wire.tx_frames"), 50);
 	run_free(&r);
+	/* eswitch: false: the same VLAN, but every packet goes out on the wire */
+	nic_run(&r, VFS3 "    eswitch: false\n"
+		"    traffic: [{fn: nic0.vf1, type: stream, dir: tx, size: 1000, count: 50, "
+		"dst: nic0.vf3}]\n", two_vms, true);
+	assert_int_equal(r.status, 0);
+	assert_int_equal(stat(&r, "nic.eswitch.local_packets"), 0);
+	assert_int_equal(stat(&r, "isolation.eswitch_local"), 0);
+	assert_int_equal(stat(&r, "components.nic0.wire.tx_frames"), 50);
+	assert_int_equal(stat(&r, "components.nic0.vf3.rx_packets"), 0);
+	run_free(&r);
 }
 
 /* Mailbox: strict policy refuses changing an administrator-set MAC. */
@@ -313,6 +323,53 @@ static void test_guest_work_on_vcpu(void **state)
 	assert_true(gbps[0] > 9.5);
 }
 
+/* Component order does not matter: a NIC with VFs and a host listed before
+ * the root complex elaborates after enumeration (root complexes enumerate
+ * first) and gives the same stats as in the usual order. */
+static void test_component_order(void **state)
+{
+	(void)state;
+	static const char *const order_fmt =
+		"components:\n"
+		"  - name: nic0\n"
+		"    type: sriov_nic\n"
+		"%s"
+		"  - {name: hv, type: host}\n"
+		"  - {name: l0, type: pcie_link, gen: 3, width: 8}\n"
+		"  - {name: mem, type: memory, latency: 80ns}\n"
+		"  - {name: rc, type: pcie_root_complex, root_ports: 1}\n"
+		"connections:\n"
+		"  - [rc.mem, mem.port]\n"
+		"  - [rc.rp0, l0.up]\n"
+		"  - [l0.down, nic0.up]\n"
+		"%s";
+	const char *keys = VFS3 "    traffic: [{fn: nic0.vf3, type: stream, dir: rx, size: 1500, "
+			   "count: 50}]\n";
+	char text[8192];
+	double got[2][3];
+	for (int k = 0; k < 2; k++) {
+		struct run r;
+		if (k == 0) {
+			snprintf(text, sizeof(text), order_fmt, keys, two_vms);
+			run_text(&r, text, true);
+		} else {
+			char keys_host[1024];
+			snprintf(keys_host, sizeof(keys_host), "%s  - {name: hv, type: host}\n", keys);
+			nic_run(&r, keys_host, two_vms, true);
+		}
+		if (r.status)
+			fail_msg("%s", r.e.msg);
+		got[k][0] = stat(&r, "nic.vms.vm1.rx_packets");
+		got[k][1] = stat(&r, "interrupts.vms.vm1.delivered");
+		got[k][2] = stat(&r, "components.nic0.vf3.rx_latency_ns.p50");
+		run_free(&r);
+	}
+	assert_int_equal(got[0][0], 50);
+	assert_true(got[0][1] > 0);
+	for (int i = 0; i < 3; i++)
+		assert_true(got[0][i] == got[1][i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -327,6 +384,7 @@ int main(void)
 		cmocka_unit_test(test_rr),
 		cmocka_unit_test(test_packet_trace),
 		cmocka_unit_test(test_guest_work_on_vcpu),
+		cmocka_unit_test(test_component_order),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
