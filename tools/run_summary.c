@@ -52,6 +52,27 @@ static void run_summary_isolation(FILE *f, const struct sim *s)
 		run_stat(s, "iommu.walks_merged"), run_stat(s, "iommu.faults.total"));
 }
 
+/* Per VM with a host model: how its vCPUs' time divided (vcpus.<vm>.*). */
+static void run_summary_vcpus(FILE *f, const struct sim *s)
+{
+	for (size_t i = 0; i < s->iso.nvms; i++) {
+		char p[160];
+		double u;
+		snprintf(p, sizeof(p), "vcpus.%s.utilization", s->iso.vms[i].name);
+		if (stats_get(s->stats, p, &u))
+			continue;
+		double g = 0, r = 0, x = 0;
+		snprintf(p, sizeof(p), "vcpus.%s.guest_ns", s->iso.vms[i].name);
+		stats_get(s->stats, p, &g);
+		snprintf(p, sizeof(p), "vcpus.%s.root_ns", s->iso.vms[i].name);
+		stats_get(s->stats, p, &r);
+		snprintf(p, sizeof(p), "vcpus.%s.indirect_ns", s->iso.vms[i].name);
+		stats_get(s->stats, p, &x);
+		fprintf(f, "  vCPUs of %s: utilization %.3f; guest %.0f ns, root mode %.0f ns, lost "
+			"to indirect exit costs %.0f ns\n", s->iso.vms[i].name, u, g, r, x);
+	}
+}
+
 /* Interrupts and VM exits, when the scenario has a host model. */
 static void run_summary_interrupts(FILE *f, const struct sim *s)
 {
@@ -75,6 +96,7 @@ static void run_summary_interrupts(FILE *f, const struct sim *s)
 		fprintf(f, " %s %.0f", reasons[i], run_stat(s, p));
 	}
 	fprintf(f, "\n");
+	run_summary_vcpus(f, s);
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
 		char p[96], q[96];
 		snprintf(p, sizeof(p), "interrupts.latency_ns.%s.count", paths[i]);

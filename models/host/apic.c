@@ -10,13 +10,18 @@
  *              (interrupts.exitless_injections);
  *   halted:    the host wakes the vCPU (vcpu.c) and injects at the entry;
  *   preempted: injected at the VM entry when it is scheduled back.
- * The handler runs cycles_guest_isr, then writes EOI: an EOI exit
+ * Exits are reserved on the vCPU's time line with their indirect cost
+ * (vcpu_exit_reserve). The handler runs cycles_guest_isr (guest time), then writes EOI: an EOI exit
  * (cycles_eoi) unless EOI virtualization is on. ops->handle is called at the
  * handler's start.
  *
+ * An interrupt whose vector is still pending in the virtual APIC's IRR (an
+ * earlier one injected, its handler not yet started: the vCPU is busy or
+ * preempted) takes its exit all the same but merges into the pending one: no
+ * handler or EOI of its own (interrupts.merged, as a posted vector's PIR bit).
+ *
  * Not modelled: an exit that interrupts a guest handler in the middle (it
- * is reserved after the handler), guest interrupt masking and priorities,
- * same-vector merging in the virtual APIC's IRR.
+ * is reserved after the handler), guest interrupt masking and priorities.
  */
 #include "models/host/host_impl.h"
 
@@ -35,6 +40,19 @@ static void vcpu_ev_ext_exit(void *arg)
 			  h->p.cost[HOST_EXIT_EXTERNAL_INTERRUPT]);
 }
 
+/* The exit of an interrupt merged into one pending in the vIRR: it ends there. */
+static void vcpu_ev_ext_exit_merged(void *arg)
+{
+	struct host_irq *r = arg;
+	vcpu_ev_ext_exit(r);
+	vcpu_done(r->vcpu, r);
+}
+
+static bool vcpu_virr(const struct host_vcpu *v, uint8_t gvec)
+{
+	return gvec && (v->virr[gvec >> 6] >> (gvec & 63)) & 1;
+}
+
 static void vcpu_ev_eoi(void *arg)
 {
 	struct host_irq *r = arg;
@@ -51,6 +69,7 @@ static void vcpu_ev_handler(void *arg)
 	sim_time_t now = sim_now(s->k);
 	(*h->st_delivered)++;
 	(*r->vcpu->vm->st_delivered)++;
+	r->vcpu->virr[r->gvec >> 6] &= ~(1ull << (r->gvec & 63));
 	host_irq_latency(h, r, r->path, now);
 	if (r->ops && r->ops->handle)
 		r->ops->handle(r->ctx, r->fn, r->index, now);
@@ -66,9 +85,9 @@ void vcpu_run_handler(struct host_vcpu *v, struct host_irq *r, sim_time_t t, boo
 	sim_time_t s = t > v->busy_until ? t : v->busy_until;
 	sim_time_t eoi = s + host_cycles(h, h->p.isr_cycles);
 	r->eoi_exit = eoi_exit;
-	v->busy_until = eoi;
+	vcpu_guest(v, s, eoi);
 	if (eoi_exit)
-		vcpu_root(v, eoi, eoi + host_cycles(h, h->p.cost[HOST_EXIT_EOI]));
+		vcpu_exit_reserve(v, eoi, h->p.cost[HOST_EXIT_EOI], true);
 	sim_schedule_at(h->c.sim->k, s, vcpu_ev_handler, r);
 }
 
@@ -78,6 +97,7 @@ void vcpu_deliver_emulated(struct host_vcpu *v, struct host_irq *r)
 	struct sim_kernel *k = h->c.sim->k;
 	sim_time_t now = sim_now(k);
 	sim_time_t t = now > v->busy_until ? now : v->busy_until;
+	bool merged = vcpu_virr(v, r->gvec), exits = false;
 	v->inflight++;
 	switch (v->state) {
 	case VCPU_RUNNING:
@@ -85,9 +105,10 @@ void vcpu_deliver_emulated(struct host_vcpu *v, struct host_irq *r)
 			(*h->st_exitless)++;    /* injected at the pending VM entry */
 			break;
 		}
-		sim_schedule_at(k, t, vcpu_ev_ext_exit, r);
+		exits = true;
+		sim_schedule_at(k, t, merged ? vcpu_ev_ext_exit_merged : vcpu_ev_ext_exit, r);
 		r->deliver_ps = host_cycles(h, h->p.cost[HOST_EXIT_EXTERNAL_INTERRUPT]);
-		vcpu_root(v, t, t + r->deliver_ps);
+		vcpu_exit_reserve(v, t, h->p.cost[HOST_EXIT_EXTERNAL_INTERRUPT], true);
 		t = v->busy_until;
 		break;
 	case VCPU_HALTED:
@@ -101,6 +122,14 @@ void vcpu_deliver_emulated(struct host_vcpu *v, struct host_irq *r)
 			t = v->resume_at;
 		break;
 	}
+	if (merged) {
+		(*h->st_merged)++;
+		if (!exits)
+			vcpu_done(v, r);
+		return;
+	}
+	if (r->gvec)
+		v->virr[r->gvec >> 6] |= 1ull << (r->gvec & 63);
 	vcpu_run_handler(v, r, t, !v->vm->cfg.eoi_virt);
 }
 

@@ -13,9 +13,13 @@
  * in the kernel 2,565, in user space 6,732, a virtual IPI 3,102, a null
  * hypercall ~1,300-1,440.
  *
+ * Guest work (drivers, applications) is reserved on the vCPUs' time lines
+ * with host_guest_work (vcpu.c), so exits take time from it; an exit's
+ * indirect cost (cache and TLB pollution) is exit_indirect_factor x its
+ * direct cycles of lost guest time (default 0: not modelled).
+ *
  * Not modelled: vCPU scheduling beyond the initial state and its resume
- * time, several vCPUs per pCPU, host interrupt affinity, cache and TLB
- * pollution by exits (indirect costs), halt polling.
+ * time, several vCPUs per pCPU, host interrupt affinity, halt polling.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -121,6 +125,10 @@ static const struct param_desc host_param_desc[] = {
 	{ "cycles_posted_delivery", PARAM_U64, HP(pi_delivery_cycles), "100", 0, 1e9, NULL,
 	  "a running vCPU's processing of a posted-interrupt notification, PIR to virtual "
 	  "APIC, without an exit (assumption)" },
+	{ "exit_indirect_factor", PARAM_DOUBLE, HP(exit_indirect), "0", 0, 100, NULL,
+	  "indirect cost of an exit (cache and TLB pollution): guest cycles lost after each "
+	  "exit but halt, as a multiple of that exit's direct cycles; FACTS.md: 'can be several "
+	  "times the direct cost', no single figure, so 0 = not modelled (assumption)" },
 	{ "remapping", PARAM_BOOL, HP(remapping), "true", 0, 0, NULL,
 	  "interrupt remapping: the hypervisor programs remappable MSIs through IRTEs "
 	  "(false: compatibility format, no posted delivery)" },
@@ -290,6 +298,25 @@ static int host_vm_stats(struct host *h, struct host_vm *vm, struct iov_err *e)
 	    !VMSTAT(st_iommu_faults, stats_counter, "hypervisor.vms.%s.iommu_faults", "",
 		    "DMA-remapping faults of this VM's devices the hypervisor read from the IOMMU"))
 		return -1;
+	if (!VMSTAT(st_work_cycles, stats_counter, "vcpus.%s.guest_work_cycles", "cycles",
+		    "guest work reserved on this VM's vCPUs by drivers and applications "
+		    "(host_guest_work)") ||
+	    !VMSTAT(st_indirect_cycles, stats_counter, "vcpus.%s.indirect_cycles", "cycles",
+		    "guest cycles lost after exits (exit_indirect_factor x their direct cycles)") ||
+	    !VMSTAT(st_guest_ns, stats_value, "vcpus.%s.guest_ns", "ns", "time this VM's vCPUs "
+		    "spent in guest work: handlers, posted-interrupt processing, host_guest_work") ||
+	    !VMSTAT(st_root_ns, stats_value, "vcpus.%s.root_ns", "ns", "time this VM's vCPUs "
+		    "spent in root mode: exits, wakeups, halts") ||
+	    !VMSTAT(st_indirect_ns, stats_value, "vcpus.%s.indirect_ns", "ns", "guest time lost "
+		    "to exits' indirect costs") ||
+	    !VMSTAT(st_idle_ns, stats_value, "vcpus.%s.idle_ns", "ns", "run time x vCPUs minus "
+		    "guest, root and indirect time (never below 0)") ||
+	    !VMSTAT(st_util, stats_value, "vcpus.%s.utilization", "", "(guest + root + indirect) / "
+		    "(run time x vCPUs); a vCPU's run time ends at the later of the run's end and its "
+		    "last reserved work") ||
+	    !VMSTAT(st_guest_util, stats_value, "vcpus.%s.guest_utilization", "", "guest / (run "
+		    "time x vCPUs): the share left to the guest's own work"))
+		return -1;
 #undef VMSTAT
 	return 0;
 }
@@ -433,10 +460,33 @@ static void host_finish(struct component *c)
 						: 0.0;
 	for (size_t v = 0; v < h->nvms; v++)
 		*h->vms[v].st_exits_per_s = host_rate(*h->vms[v].st_exits, now);
+	host_vcpu_finish(h, now);
 	for (unsigned p = 0; p < PATH__COUNT; p++)
 		for (unsigned g = 0; g < STAGE__COUNT; g++)
 			*h->st_breakdown[p][g] = h->bd_n[p] ? (double)(h->bd_sum[p][g] /
 						(long double)h->bd_n[p] * 1e-3L) : 0.0;
+}
+
+void host_vcpu_finish(struct host *h, sim_time_t now)
+{
+	for (size_t i = 0; i < h->nvms; i++) {
+		struct host_vm *vm = &h->vms[i];
+		long double g = 0, r = 0, x = 0, total = 0;
+		for (unsigned c = 0; c < vm->nvcpus; c++) {
+			sim_time_t end = vm->vcpus[c].busy_until;
+			total += (long double)(end > now ? end : now);  /* work may outlast the run */
+			g += vm->vcpus[c].guest_ps;
+			r += vm->vcpus[c].root_ps;
+			x += vm->vcpus[c].indirect_ps;
+		}
+		long double busy = g + r + x;
+		*vm->st_guest_ns = (double)(g * 1e-3L);
+		*vm->st_root_ns = (double)(r * 1e-3L);
+		*vm->st_indirect_ns = (double)(x * 1e-3L);
+		*vm->st_idle_ns = busy < total ? (double)((total - busy) * 1e-3L) : 0.0;
+		*vm->st_util = total > 0 ? (double)(busy < total ? busy / total : 1.0L) : 0.0;
+		*vm->st_guest_util = total > 0 ? (double)(g < total ? g / total : 1.0L) : 0.0;
+	}
 }
 
 static void host_destroy(struct component *c)
@@ -473,8 +523,8 @@ static int host_stats_irq(struct host *h, struct iov_err *e)
 	    !HCTR(st_blocked, "interrupts.blocked", "", "MSIs blocked by a remapping fault") ||
 	    !HCTR(st_spurious, "interrupts.spurious", "", "MSIs whose vector no function owns") ||
 	    !HCTR(st_host, "interrupts.host", "", "interrupts of host-owned functions (no VM)") ||
-	    !HCTR(st_merged, "interrupts.merged", "", "posted interrupts merged into one already "
-		  "pending for the same vector (one PIR bit)") ||
+	    !HCTR(st_merged, "interrupts.merged", "", "interrupts merged into one already pending "
+		  "for the same vector (one PIR bit; emulated: one vIRR bit, after its exit)") ||
 	    !HCTR(st_exitless, "interrupts.exitless_injections", "", "emulated interrupts that "
 		  "arrived while their vCPU was in root mode: injected at that VM entry, no exit "
 		  "of their own") ||
@@ -578,6 +628,6 @@ const struct model model_host = {
 	.params_size = sizeof(struct host_params),
 	.ports = host_ports,
 	.not_modelled = "vCPU scheduling beyond the initial state, several vCPUs per CPU, indirect "
-			"exit costs (cache/TLB pollution), halt polling, IR fault recording "
+			"exit costs beyond a fixed multiple of the direct cost, halt polling, IR fault recording "
 			"registers and fault events, x2APIC/xAPIC destination formats",
 };

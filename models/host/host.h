@@ -62,6 +62,24 @@ sim_time_t host_vm_exit(struct host *h, int vm, unsigned vcpu, enum host_exit_re
  * vCPU (a virtio back end's copies, a notifier thread). Returns its duration. */
 sim_time_t host_cpu_work(struct host *h, int vm, uint64_t cycles);
 
+/* Reserve 'guest_cycles' of guest work (a driver's per-interrupt and
+ * per-packet work, application cycles) on vCPU 'vcpu' of 'vm', in guest
+ * mode, after everything already reserved on its time line (exits, their
+ * indirect costs, handlers, earlier work): it starts at max(now, the vCPU's
+ * busy_until) and lasts guest_cycles of the host clock (the vCPU runs on a
+ * host CPU). Counted as the vCPU's guest busy time (vcpus.<vm>.guest_ns,
+ * .guest_work_cycles). Returns the simulated time the work ends; 0 cycles
+ * returns when the work already reserved ends (never before now). vm < 0
+ * (a host-owned function's driver) or a vCPU that does not exist: nothing is
+ * reserved or counted, returns now + the work's duration. Interrupts that
+ * arrive meanwhile are taken after it (exits are not preemptive here). */
+sim_time_t host_guest_work(struct host *h, int vm, unsigned vcpu, uint64_t guest_cycles);
+
+/* The number of vCPUs of 'vm' (0 when vm is not one of the scenario's VMs).
+ * host_register_msix sends vector i of a function of vm to vCPU
+ * i mod host_vm_vcpus(h, vm). */
+unsigned host_vm_vcpus(struct host *h, int vm);
+
 /* Inject a virtual interrupt through the emulated path (as an emulated
  * device such as virtio-net does): vCPU 'vcpu' of 'vm' takes it as the
  * platform's emulated delivery costs (exits, injection, EOI), then ops

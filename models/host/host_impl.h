@@ -54,6 +54,7 @@ struct host_params {
 	const struct cfg_node *guests;
 	uint64_t cost[HOST_EXIT__COUNT];
 	uint64_t wakeup_cycles, isr_cycles, pi_delivery_cycles;
+	double exit_indirect;            /* guest cycles lost after an exit / its direct cycles */
 	int remapping;
 	struct ir_params ir;
 	sim_time_t iec_latency, ir_read_latency;
@@ -79,7 +80,10 @@ struct host_vcpu {
 	uint64_t pda;                   /* posted-interrupt descriptor (posted VMs) */
 	unsigned next_gvec;
 	uint32_t gvec_virq[256];        /* guest vector -> virq index + 1 */
+	uint64_t virr[4];               /* emulated: vectors injected, handler not yet started */
 	struct host_irq *pi_head, *pi_tail;   /* posted, waiting for PIR processing */
+	/* time reserved on its line, by kind (ps; may reach past the run's end) */
+	sim_time_t guest_ps, root_ps, indirect_ps;
 };
 
 struct host_vm {
@@ -90,6 +94,9 @@ struct host_vm {
 	struct host_vcpu *vcpus;
 	uint64_t *st_exits, *st_exit_cycles, *st_cpu_cycles, *st_delivered, *st_iommu_faults;
 	double *st_exits_per_s;
+	/* vcpus.<vm>.*: its vCPUs' time line, summed over them */
+	uint64_t *st_work_cycles, *st_indirect_cycles;
+	double *st_guest_ns, *st_root_ns, *st_indirect_ns, *st_idle_ns, *st_util, *st_guest_util;
 };
 
 /* One programmed MSI-X entry. */
@@ -216,6 +223,16 @@ sim_time_t vcpu_wake(struct host_vcpu *v, sim_time_t t);
 bool vcpu_in_root(const struct host_vcpu *v, sim_time_t now);
 /* Reserve [from, to) on v's time line as root mode (an exit, a wakeup). */
 void vcpu_root(struct host_vcpu *v, sim_time_t from, sim_time_t to);
+/* Reserve an exit of 'cycles' direct cost from 'from' on v's time line (root
+ * mode), then its indirect cost (exit_indirect x cycles of lost guest time,
+ * none for a halt: the vCPU blocks). Returns the end of the root segment (the
+ * VM entry); busy_until is past the lost guest time. */
+sim_time_t vcpu_exit_reserve(struct host_vcpu *v, sim_time_t from, uint64_t cycles,
+			     bool indirect);
+/* Reserve [from, to) on v's time line as guest-mode work (a handler). */
+void vcpu_guest(struct host_vcpu *v, sim_time_t from, sim_time_t to);
+/* host.c: the vcpus.<vm>.* values at the end of the run. */
+void host_vcpu_finish(struct host *h, sim_time_t now);
 /* v has reserved work up to busy_until: look again then whether it idles. */
 void vcpu_idle_check(struct host_vcpu *v);
 

@@ -93,6 +93,7 @@ static void host_pi_notify(struct host *h, struct host_vcpu *v, struct host_irq 
 		t = vcpu_wake(v, t);
 	} else {
 		r->deliver_ps = host_cycles(h, h->p.pi_delivery_cycles);
+		vcpu_guest(v, t, t + r->deliver_ps);    /* in guest mode, no exit */
 		t += r->deliver_ps;
 	}
 	sim_schedule_at(k, t, host_ev_pi, v);

@@ -5,7 +5,13 @@
  * and guest handlers are reserved one after the other from busy_until; the
  * last VCPU_ROOT_SEGS reserved root-mode segments (exits, wakeups) are
  * remembered, so the delivery paths (apic.c, host_posted.c) can tell whether
- * the vCPU is in root mode at a given time.
+ * the vCPU is in root mode at a given time. Guest work (host_guest_work:
+ * drivers, applications) is reserved on the same line, so exits and work
+ * serialize: an exit takes time the guest would have computed in. After an
+ * exit (not a halt) the guest loses exit_indirect x the exit's direct cycles
+ * (its caches and TLBs were polluted: the indirect cost, default 0), reserved
+ * right after the VM entry. The time reserved is summed per kind (guest,
+ * root, indirect) for vcpus.<vm>.*.
  *
  * States: running (guest mode); halted (blocked in the host after HLT): an
  * interrupt makes the host wake it (interrupts.wakeups, cycles_wakeup, not a
@@ -17,8 +23,12 @@
  * (host_pi_control).
  *
  * Not modelled: vCPU migration, time slices (a preempted vCPU comes back
- * once), halt polling, several vCPUs per physical CPU.
+ * once), halt polling, several vCPUs per physical CPU, an exit preempting
+ * guest work (it is reserved after the work already on the line: the same
+ * time is lost, later), indirect costs that depend on the working set.
  */
+#include <math.h>
+
 #include "models/host/host_impl.h"
 
 static void vcpu_ev_wakeup(void *arg)
@@ -43,11 +53,59 @@ sim_time_t vcpu_wake(struct host_vcpu *v, sim_time_t t)
 
 void vcpu_root(struct host_vcpu *v, sim_time_t from, sim_time_t to)
 {
+	v->root_ps += to - from;
 	v->root[v->root_next][0] = from;
 	v->root[v->root_next][1] = to;
 	v->root_next = (v->root_next + 1) % VCPU_ROOT_SEGS;
 	if (to > v->busy_until)
 		v->busy_until = to;
+}
+
+void vcpu_guest(struct host_vcpu *v, sim_time_t from, sim_time_t to)
+{
+	v->guest_ps += to - from;
+	if (to > v->busy_until)
+		v->busy_until = to;
+}
+
+sim_time_t vcpu_exit_reserve(struct host_vcpu *v, sim_time_t from, uint64_t cycles,
+			     bool indirect)
+{
+	struct host *h = v->h;
+	sim_time_t entry = from + host_cycles(h, cycles);
+	vcpu_root(v, from, entry);
+	if (!indirect || h->p.exit_indirect <= 0.0)
+		return entry;
+	uint64_t lost = (uint64_t)llround(h->p.exit_indirect * (double)cycles);
+	sim_time_t d = host_cycles(h, lost);
+	*v->vm->st_indirect_cycles += lost;
+	v->indirect_ps += d;
+	if (entry + d > v->busy_until)
+		v->busy_until = entry + d;
+	return entry;
+}
+
+sim_time_t host_guest_work(struct host *h, int vm, unsigned vcpu, uint64_t guest_cycles)
+{
+	struct sim_kernel *k = h->c.sim->k;
+	sim_time_t now = sim_now(k), d = host_cycles(h, guest_cycles);
+	if (host_ready(h, h->c.sim->err) || vm < 0 || (size_t)vm >= h->nvms ||
+	    vcpu >= h->vms[vm].nvcpus)
+		return now + d;
+	struct host_vcpu *v = &h->vms[vm].vcpus[vcpu];
+	sim_time_t t = v->busy_until > now ? v->busy_until : now;
+	*v->vm->st_work_cycles += guest_cycles;
+	vcpu_guest(v, t, t + d);
+	if (d)
+		vcpu_idle_check(v);
+	return t + d;
+}
+
+unsigned host_vm_vcpus(struct host *h, int vm)
+{
+	if (host_ready(h, h->c.sim->err) || vm < 0 || (size_t)vm >= h->nvms)
+		return 0;
+	return h->vms[vm].nvcpus;
 }
 
 bool vcpu_in_root(const struct host_vcpu *v, sim_time_t now)

@@ -75,11 +75,16 @@ static const struct param_desc nic_param_desc[] = {
 	  "embedded switch on: a TX packet for another function's MAC on the same VLAN stays in "
 	  "the device; false: every TX packet goes out on the wire" },
 	{ "guest_clock", PARAM_FREQ, NP(guest_clock), "2.5GHz", 1e6, 1e11, NULL,
-	  "the guests' CPU clock, for the driver's and application's cycle counts" },
+	  "the guests' CPU clock for the rr think time, and for the driver's and application's "
+	  "cycles without a host model (with one they run on the vCPU, at the host's clock)" },
 	{ "drv_irq_cycles", PARAM_U64, NP(drv_irq_cycles), "1000", 0, 1e9, NULL,
 	  "guest cycles of the driver's handler per interrupt (assumption)" },
 	{ "drv_pkt_cycles", PARAM_U64, NP(drv_pkt_cycles), "300", 0, 1e9, NULL,
 	  "guest cycles of the driver per packet reaped (assumption)" },
+	{ "app_cycles_per_packet", PARAM_U64, NP(app_cycles), "0", 0, 1e9, NULL,
+	  "guest application cycles per packet the driver hands over (RX) or completes (TX, "
+	  "standing for producing the next); 0 = no application work (assumption: set the "
+	  "workload's)" },
 	{ "host_base", PARAM_SIZE, NP(host_base), "0x10000000", 0, 0, NULL,
 	  "where rings and buffers of functions in no VM start (host memory)" },
 	{ "guest_offset", PARAM_SIZE, NP(guest_offset), "16MiB", 0, 0, NULL,

@@ -4,19 +4,27 @@
  * handler runs when the guest's handler for a vector starts (the host model
  * calls it after delivery; without a host model, 'irq_direct_latency' after
  * the MSI-X write leaves the device):
- *  - RX vector: every written-back descriptor is a received packet (counted,
- *    its latency from wire to handler recorded, handed to the traffic model);
+ *  - RX vector: every written-back descriptor is a received packet (counted
+ *    when the handler's work reaches it, as the driver and application are
+ *    done with it; its latency from wire to handler start recorded; handed to
+ *    the traffic model);
  *    the descriptors are posted again and the tail doorbell written;
  *  - TX vector: written-back descriptors are reaped (their packets freed),
  *    and the traffic model may post more.
- * The handler takes drv_irq_cycles + drv_pkt_cycles per packet of the
- * guest's CPU ('guest_clock'); doorbells it writes leave after that. A
+ * The handler takes drv_irq_cycles + (drv_pkt_cycles + app_cycles_per_packet)
+ * per packet of the guest's CPU; doorbells it writes leave after that. With
+ * a host model the work is reserved on the vCPU that took the vector
+ * (host_guest_work: after the exits and handler already on its time line, at
+ * the host's clock), so exits and work serialize and a CPU-bound guest loses
+ * throughput to them; without one it takes 'guest_clock' cycles from the
+ * handler's start and nothing else competes. A
  * doorbell is a 4-byte MMIO write to BAR0 + ring x 8 (ring 2q: RX of queue
  * q, 2q + 1: TX) that goes down the fabric from the root complex; its data is
  * the new tail. Writes while one is on its way are folded into it.
  *
  * Not modelled: NAPI polling budgets, the guest's cache misses, a guest
- * without interrupts (busy polling).
+ * without interrupts (busy polling), the rr think time on the vCPU's time
+ * line (nic_traffic.c schedules it from the handler's start).
  */
 #include "nic_impl.h"
 #include "models/host/host.h"
@@ -93,6 +101,17 @@ void nic_drv_start(struct nic_fn *f)
 	}
 }
 
+/* The driver's work of 'cycles' for vector 'index' from now: on the vCPU
+ * that took the vector (host model), else on its own. Returns its end. */
+static sim_time_t drv_work(struct nic_fn *f, unsigned index, uint64_t cycles, sim_time_t now)
+{
+	struct nic *n = f->nic;
+	if (!n->host)
+		return now + nic_guest_cycles(n, cycles);
+	unsigned nv = host_vm_vcpus(n->host, f->vm);
+	return host_guest_work(n->host, f->vm, nv ? index % nv : 0, cycles);
+}
+
 void nic_drv_irq(struct nic_fn *f, unsigned index, sim_time_t now)
 {
 	struct nic *n = f->nic;
@@ -100,25 +119,32 @@ void nic_drv_irq(struct nic_fn *f, unsigned index, sim_time_t now)
 		return;                 /* not a queue vector */
 	struct nic_ring *r = drv_ring(f, index);
 	uint32_t k = r->wb - r->reaped;
-	for (uint32_t c = r->reaped; c != r->wb; c++) {
+	uint64_t per_pkt = n->p.drv_pkt_cycles + n->p.app_cycles;
+	uint64_t total = n->p.drv_irq_cycles + k * per_pkt;
+	sim_time_t start = n->host ? drv_work(f, index, 0, now) : now;
+	sim_time_t end = drv_work(f, index, total, now);
+	uint32_t i = 0;
+	for (uint32_t c = r->reaped; c != r->wb; c++, i++) {
 		struct nic_pkt *p = r->slot[c % r->size];
 		r->slot[c % r->size] = NULL;
 		if (!r->tx) {
-			nic_count_rx(f, p->len, now);
+			/* consumed when the driver and application are done with it */
+			double share = total ? (double)(n->p.drv_irq_cycles + (i + 1) * per_pkt) /
+					       (double)total : 1.0;
+			nic_count_rx(f, p->len, start + (sim_time_t)((double)(end - start) * share));
 			nic_latency(f, false, now - p->t0);
 			nic_traffic_rx(n, f, p);
 		}
 		nic_pkt_free(n, p);
 	}
 	r->reaped = r->wb;
-	sim_time_t busy = nic_guest_cycles(n, n->p.drv_irq_cycles + k * n->p.drv_pkt_cycles);
 	if (!r->tx) {
 		r->tail += k;           /* the same buffers, posted again */
-		drv_doorbell(r, now + busy);
+		drv_doorbell(r, end);
 	} else {
 		nic_traffic_tx_room(n, f, r->q);
 		if (r->tail != r->tail_db)
-			drv_doorbell(r, now + busy);
+			drv_doorbell(r, end);
 	}
 }
 

@@ -49,7 +49,7 @@ struct nic_params {
 	sim_time_t eswitch_latency;
 	int eswitch;                    /* PARAM_BOOL: the embedded switch forwards */
 	struct sim_clock guest_clock;
-	uint64_t drv_irq_cycles, drv_pkt_cycles, tx_batch;
+	uint64_t drv_irq_cycles, drv_pkt_cycles, app_cycles, tx_batch;
 	uint64_t host_base, guest_offset;
 	uint64_t mac_base;
 	uint64_t total_queue_pairs, total_vectors, vf_queue_pairs;

@@ -73,11 +73,15 @@ static const struct param_desc vnet_param_desc[] = {
 	{ "rx_backlog", PARAM_U64, VP(rx_backlog), "1000", 1, 1e9, NULL,
 	  "RX packets the host holds for the guest (Linux tap's default tx_queue_len); more drop" },
 	{ "guest_clock", PARAM_FREQ, VP(guest_clock), "2.5GHz", 1e6, 1e11, NULL,
-	  "the guest's CPU clock, for the driver's and application's cycle counts (as the NIC's)" },
+	  "the guest's CPU clock for the rr think time, and for the driver's and application's "
+	  "cycles when the host has no guest_work call (the host model's run on the vCPU)" },
 	{ "drv_irq_cycles", PARAM_U64, VP(drv_irq_cycles), "1000", 0, 1e9, NULL,
 	  "guest cycles of the driver's handler per interrupt (assumption, as the NIC's)" },
 	{ "drv_pkt_cycles", PARAM_U64, VP(drv_pkt_cycles), "300", 0, 1e9, NULL,
 	  "guest cycles of the driver per packet received (assumption, as the NIC's)" },
+	{ "app_cycles_per_packet", PARAM_U64, VP(app_cycles), "0", 0, 1e9, NULL,
+	  "guest application cycles per packet received (RX) or sent (TX, before the next "
+	  "send); 0 = no application work (assumption, as the NIC's)" },
 	{ "traffic", PARAM_NODE, VP(traffic), "", 0, 0, NULL,
 	  "generators: a list of {fn, type: stream|rr, ...} with the NIC's keys "
 	  "(models/net/netgen.h)" },

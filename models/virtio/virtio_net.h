@@ -1,8 +1,8 @@
 /* virtio_net.h - the virtio_net device's calls into the host, as an ops table
  *
- * The device reaches the hypervisor model only through these three calls.
+ * The device reaches the hypervisor model only through these four calls.
  * By default they are models/host/host.h's (host_vm_exit, host_cpu_work,
- * host_inject_virq on the component named by the 'host' parameter); a unit
+ * host_inject_virq, host_guest_work on the component named by the 'host' parameter); a unit
  * test may put a stub host behind them with virtio_net_use_host.
  */
 #ifndef IOVSIM_VIRTIO_NET_H
@@ -22,6 +22,11 @@ struct vnet_host_ops {
 	 * (ctx, fn, index, t) runs when the guest's handler starts. */
 	void (*inject_virq)(void *host, int vm, unsigned vcpu, const struct pcie_fn *fn,
 			    unsigned index, const struct host_irq_ops *ops, void *ctx);
+	/* Guest work of 'cycles' on the vCPU after what its time line holds;
+	 * returns when it ends (0 cycles: when the reserved work ends). May be
+	 * NULL: the driver then times its work itself ('guest_clock', from now
+	 * or its last kick). */
+	sim_time_t (*guest_work)(void *host, int vm, unsigned vcpu, uint64_t cycles);
 };
 
 /* The default: models/host/host.h on the host component 'name' (NULL when

@@ -12,9 +12,14 @@
  *  - RX: the handler (NAPI) disables RX interrupts, takes every used buffer
  *    (a received packet: its latency from the wire's last bit to the
  *    handler's start is recorded, as for the NIC), spends drv_irq_cycles +
- *    drv_pkt_cycles per packet of guest CPU, posts the buffers again, kicks
+ *    (drv_pkt_cycles + app_cycles_per_packet) per packet of guest CPU on the
+ *    vCPU's time line (the host's guest_work), posts the buffers again, kicks
  *    the RX queue if the back end asked for it (it ran out of buffers),
  *    re-enables interrupts and polls again if more buffers were used meanwhile.
+ * A TX send costs app_cycles_per_packet of guest work (the application
+ * producing it) before the next one. Guest work and exits serialize on the
+ * vCPU (host_guest_work); with a host without guest_work the driver times its
+ * work itself from the handler's start ('guest_clock').
  * With kick 'notifier' the back end polls and the driver never kicks.
  * Interrupts reach the handler through the host's emulated path
  * (host_inject_virq); a second one for a vector whose handler has not yet
@@ -32,6 +37,17 @@ static void drv_irq_handle(void *ctx, const struct pcie_fn *fn, unsigned index, 
 }
 
 static const struct host_irq_ops vnet_irq_ops = { .handle = drv_irq_handle };
+
+/* Guest work of 'cycles' from now (after what the vCPU has reserved): its end. */
+static sim_time_t drv_work(struct vnet *v, uint64_t cycles, sim_time_t now)
+{
+	sim_time_t end = v->hops->guest_work
+		? v->hops->guest_work(v->host, v->vm, (unsigned)v->p.vcpu, cycles)
+		: now + vnet_guest_cycles(v, cycles);
+	if (end > v->guest_busy)
+		v->guest_busy = end;
+	return end;
+}
 
 void vnet_signal(struct vnet *v, bool rx)
 {
@@ -68,8 +84,10 @@ static void drv_kick(struct vnet *v, struct virtqueue *q, sim_time_t now)
 	sim_time_t d = v->hops->vm_exit(v->host, v->vm, (unsigned)v->p.vcpu, HOST_EXIT_IO_KICK,
 					v->p.kick_cycles);
 	sim_time_t base = now > v->guest_busy ? now : v->guest_busy;
-	v->guest_busy = base + d;
-	vnet_be_notify(v, base + d);
+	sim_time_t end = v->hops->guest_work ? drv_work(v, 0, now) : base + d;
+	if (end > v->guest_busy)
+		v->guest_busy = end;
+	vnet_be_notify(v, end);
 }
 
 void vnet_drv_start(struct vnet *v)
@@ -128,6 +146,8 @@ enum vnet_send vnet_drv_send(struct vnet *v, struct vnet_pkt *p)
 	p->t0 = now;
 	v->tx_slot[slot] = p;
 	drv_kick(v, &v->txq, now);
+	if (v->p.app_cycles)
+		drv_work(v, v->p.app_cycles, now);     /* producing it: the next send waits */
 	return VNET_SENT;
 }
 
@@ -169,10 +189,8 @@ static void drv_rx_poll(struct vnet *v, sim_time_t now, bool irq)
 		k++;
 	}
 	v->rx_refill += (uint32_t)k;
-	sim_time_t end = now + vnet_guest_cycles(v, (irq ? v->p.drv_irq_cycles : 0) +
-						    k * v->p.drv_pkt_cycles);
-	if (end > v->guest_busy)
-		v->guest_busy = end;
+	sim_time_t end = drv_work(v, (irq ? v->p.drv_irq_cycles : 0) +
+				     k * (v->p.drv_pkt_cycles + v->p.app_cycles), now);
 	sim_schedule_at(v->c.sim->k, end, drv_rx_poll_end, v);
 }
 

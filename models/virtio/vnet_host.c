@@ -21,10 +21,16 @@ static void vh_inject(void *h, int vm, unsigned vcpu, const struct pcie_fn *fn, 
 	host_inject_virq(h, vm, vcpu, fn, index, ops, ctx);
 }
 
+static sim_time_t vh_guest(void *h, int vm, unsigned vcpu, uint64_t cycles)
+{
+	return host_guest_work(h, vm, vcpu, cycles);
+}
+
 static const struct vnet_host_ops vnet_host_ops_default = {
 	.vm_exit = vh_exit,
 	.cpu_work = vh_work,
 	.inject_virq = vh_inject,
+	.guest_work = vh_guest,
 };
 
 void *vnet_host_default(struct sim *s, const char *name, const struct vnet_host_ops **ops)

@@ -44,7 +44,7 @@ struct vnet_params {
 	uint64_t poll_cycles;
 	uint64_t rx_backlog;
 	struct sim_clock guest_clock;
-	uint64_t drv_irq_cycles, drv_pkt_cycles;
+	uint64_t drv_irq_cycles, drv_pkt_cycles, app_cycles;
 	const struct cfg_node *traffic;
 	const char *trace;              /* path, "" = none */
 };

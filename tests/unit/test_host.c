@@ -1,4 +1,5 @@
-/* test_host.c - the host model: exits per interrupt by path, wakeups, faults on the MSI path, host.h calls */
+/* test_host.c - the host model: exits per interrupt by path, wakeups, faults, host.h calls, vCPU time line */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -370,6 +371,107 @@ static void test_api(void **state)
 	run_free(&r);
 }
 
+/* host_guest_work: guest work is reserved after the exits already on the
+ * vCPU's time line, exits after the work; the time is accounted per kind. */
+static void test_guest_work(void **state)
+{
+	(void)state;
+	struct run r;
+	build(&r, IDLE, IDLE, ", clock: 1GHz", false);
+	assert_int_equal(r.status, 0);
+	struct host *h = host_find(r.s, "hv");
+	assert_int_equal(host_vm_vcpus(h, 0), 1);
+	assert_int_equal(host_vm_vcpus(h, 7), 0);
+	assert_int_equal(host_vm_vcpus(h, -1), 0);
+	assert_int_equal(host_vm_exit(h, 0, 0, HOST_EXIT_MMIO, 0), 6732 * SIM_NS);
+	assert_int_equal(host_guest_work(h, 0, 0, 1000), 7732 * SIM_NS);  /* after the exit */
+	assert_int_equal(host_guest_work(h, 0, 0, 0), 7732 * SIM_NS);     /* the line's end */
+	assert_int_equal(host_guest_work(h, -1, 0, 500), 500 * SIM_NS);   /* host-owned: free */
+	assert_int_equal(host_guest_work(h, 0, 5, 500), 500 * SIM_NS);    /* no such vCPU */
+	assert_int_equal(host_guest_work(h, 1, 0, 0), 0);                 /* vm1's own line */
+	host_vm_exit(h, 0, 0, HOST_EXIT_IO_KICK, 0);                      /* after the work */
+	assert_int_equal(host_guest_work(h, 0, 0, 100), 10397 * SIM_NS);
+	assert_int_equal(sim_execute(r.s, NULL, NULL, &r.e), 0);
+	assert_int_equal(stat(&r, "vcpus.vm0.guest_work_cycles"), 1100);
+	assert_true(stat(&r, "vcpus.vm0.guest_ns") == 1100);
+	assert_true(stat(&r, "vcpus.vm0.root_ns") == 6732 + 2565);
+	assert_true(stat(&r, "vcpus.vm0.indirect_ns") == 0);
+	/* the run ends before the work: the vCPU's run time is its line's end */
+	assert_true(stat(&r, "vcpus.vm0.utilization") == 1);
+	assert_true(stat(&r, "vcpus.vm0.idle_ns") == 0);
+	assert_true(fabs(stat(&r, "vcpus.vm0.guest_utilization") - 1100.0 / 10397) < 1e-9);
+	assert_int_equal(stat(&r, "vcpus.vm1.guest_work_cycles"), 0);
+	run_free(&r);
+}
+
+/* exit_indirect_factor: each exit but a halt costs factor x its cycles of
+ * lost guest time right after its VM entry. */
+static void test_indirect_cost(void **state)
+{
+	(void)state;
+	struct run r;
+	build(&r, IDLE, IDLE, ", clock: 1GHz, exit_indirect_factor: 2", false);
+	assert_int_equal(r.status, 0);
+	struct host *h = host_find(r.s, "hv");
+	assert_int_equal(host_vm_exit(h, 0, 0, HOST_EXIT_MMIO, 0), 6732 * SIM_NS);  /* direct */
+	assert_int_equal(host_guest_work(h, 0, 0, 1000), (6732 * 3 + 1000) * SIM_NS);
+	host_vm_exit(h, 0, 0, HOST_EXIT_HALT, 0);                         /* no indirect cost */
+	assert_int_equal(host_guest_work(h, 0, 0, 0), (6732 * 3 + 1000 + 2000) * SIM_NS);
+	assert_int_equal(sim_execute(r.s, NULL, NULL, &r.e), 0);
+	assert_int_equal(stat(&r, "vcpus.vm0.indirect_cycles"), 2 * 6732);
+	assert_true(stat(&r, "vcpus.vm0.indirect_ns") == 2 * 6732);
+	assert_true(stat(&r, "vcpus.vm0.root_ns") == 6732 + 2000);
+	assert_int_equal(stat(&r, "hypervisor.cpu_cycles"), 6732 + 2000);  /* not host CPU */
+	run_free(&r);
+}
+
+/* Utilisation of an interrupt-driven vCPU: posted, each interrupt is guest
+ * time (notification processing + handler); emulated adds root time. */
+static void test_vcpu_utilisation(void **state)
+{
+	(void)state;
+	struct run r;
+	run_ok(&r, MSI100, IDLE, ", delivery: posted");
+	assert_true(stat(&r, "vcpus.vm0.guest_ns") == 100 * (1000 + 100) / 2.0);  /* 2 GHz */
+	assert_true(stat(&r, "vcpus.vm0.root_ns") == 0);
+	double u = stat(&r, "vcpus.vm0.utilization");
+	assert_true(u > 0.04 && u < 0.07);                              /* 55 us of ~1 ms */
+	assert_true(stat(&r, "vcpus.vm0.idle_ns") > 900000);
+	assert_true(stat(&r, "vcpus.vm0.guest_utilization") == u);
+	run_free(&r);
+	run_ok(&r, MSI100, IDLE, ", delivery: emulated, eoi_virt: false");
+	assert_true(stat(&r, "vcpus.vm0.guest_ns") == 100 * 1000 / 2.0);
+	assert_true(stat(&r, "vcpus.vm0.root_ns") == 100 * (2565 + 1556) / 2.0);
+	assert_true(stat(&r, "vcpus.vm0.utilization") > stat(&r, "vcpus.vm0.guest_utilization"));
+	run_free(&r);
+}
+
+/* A busy vCPU (1 ms of guest work from the start): emulated MSIs still exit
+ * each, but merge into the vector pending in the vIRR (one handler, one
+ * EOI); posted ones merge into the PIR bit without exits. */
+static void test_busy_vcpu_merging(void **state)
+{
+	(void)state;
+	static const struct { const char *host; double ext, eoi; } c[] = {
+		{ ", delivery: emulated, eoi_virt: false", 100, 1 },
+		{ ", delivery: posted", 0, 0 },
+	};
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct run r;
+		build(&r, MSI100, IDLE, c[i].host, false);
+		assert_int_equal(r.status, 0);
+		struct host *h = host_find(r.s, "hv");
+		assert_int_equal(host_guest_work(h, 0, 0, 2000000), SIM_MS);
+		assert_int_equal(sim_execute(r.s, NULL, NULL, &r.e), 0);
+		assert_int_equal(stat(&r, "interrupts.delivered"), 1);
+		assert_int_equal(stat(&r, "interrupts.merged"), 99);
+		assert_int_equal(stat(&r, "vm_exits.by_reason.external_interrupt"), c[i].ext);
+		assert_int_equal(stat(&r, "vm_exits.by_reason.eoi"), c[i].eoi);
+		assert_true(stat(&r, "vcpus.vm0.guest_ns") >= 1e6);
+		run_free(&r);
+	}
+}
+
 /* The hypervisor takes the IOMMU's fault events: each recorded fault is read
  * and attributed to the faulting device's VM; faults lost to a full log are
  * not seen. d0 (vm0) reads vm1's memory 10 times, one at a time. */
@@ -430,6 +532,10 @@ int main(void)
 		cmocka_unit_test(test_guests_override),
 		cmocka_unit_test(test_api),
 		cmocka_unit_test(test_iommu_faults),
+		cmocka_unit_test(test_guest_work),
+		cmocka_unit_test(test_indirect_cost),
+		cmocka_unit_test(test_vcpu_utilisation),
+		cmocka_unit_test(test_busy_vcpu_merging),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
