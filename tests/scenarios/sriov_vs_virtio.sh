@@ -27,29 +27,7 @@ iovsim=$1 src=$2 out=$3
 rm -rf "$out" && mkdir -p "$out"
 fail=0
 scen="$src/scenarios/validate/sriov-vs-virtio.yaml"
-. "$src/tests/scenarios/stats_flat.sh"
-
-run() {
-	name=$1; shift
-	if ! "$iovsim" run "$scen" --kernel native --quiet --no-plots -o "$out/$name" "$@" \
-		2>"$out/$name.err"; then
-		echo "FAIL $name: run failed"; cat "$out/$name.err"; fail=1; return 1
-	fi
-	stats_flatten "$out/$name/stats.json" >"$out/$name.flat"
-}
-get() { stats_flat_get "$out/$1.flat" "$2"; }
-# check LABEL A OP B: OP one of eq ge le gt lt (numbers)
-check() {
-	if awk -v a="$2" -v b="$4" -v op="$3" 'BEGIN {
-		if (a == "" || b == "") exit 1
-		if (op == "eq") ok = a == b; else if (op == "ge") ok = a >= b
-		else if (op == "le") ok = a <= b; else if (op == "gt") ok = a > b; else ok = a < b
-		exit !ok }'; then
-		echo "ok   $1: $2 $3 $4"
-	else
-		echo "FAIL $1: $2 $3 $4"; fail=1
-	fi
-}
+. "$src/tests/scenarios/check_lib.sh"      # run, get, check
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.4g", (b > 0 ? a / b : 0) }'; }
 
 v=components.vnet0
