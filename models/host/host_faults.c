@@ -1,4 +1,10 @@
-/* host_faults.c - the hypervisor taking the IOMMU's DMA-remapping fault events
+/* host_faults.c - the hypervisor's side of the IOMMU: fault events, guests' DMA-map hypercalls
+ *
+ * Guests' requests: an IOMMU 'events' entry with by: guest is a guest driver
+ * registering or releasing a DMA buffer through a paravirtual hypercall
+ * (the least-privilege policy of dma_map: registered, kept up during the
+ * run): one hypercall VM exit (cycles_hypercall) on the asking vCPU, and the
+ * IOMMU edits the domain when it is handled.
  *
  * The IOMMU records a fault in a fault-recording register and raises a
  * fault-event interrupt when none is pending (models/iommu/iommu.c); this is
@@ -40,7 +46,19 @@ static void host_fault(void *ctx, uint16_t rid, uint64_t addr, unsigned reason, 
 	host_cpu_account(h, vm, cycles);
 }
 
-static const struct iommu_fault_ops host_fault_ops = { .fault = host_fault };
+/* A guest's DMA map/unmap request (IOMMU events with by: guest): a hypercall
+ * exit of that vCPU. */
+static sim_time_t host_guest_request(void *ctx, unsigned vm, unsigned vcpu)
+{
+	struct host *h = ctx;
+	(*h->st_guest_requests)++;
+	return host_vm_exit(h, (int)vm, vcpu, HOST_EXIT_HYPERCALL, 0);
+}
+
+static const struct iommu_hv_ops host_iommu_ops = {
+	.fault = host_fault,
+	.guest_request = host_guest_request,
+};
 
 int host_faults_connect(struct host *h, struct iov_err *e)
 {
@@ -56,7 +74,7 @@ int host_faults_connect(struct host *h, struct iov_err *e)
 					h->p.iommu);
 		return 0;
 	}
-	if (iommu_set_fault_handler(h->iommu, &host_fault_ops, h))
+	if (iommu_set_hypervisor(h->iommu, &host_iommu_ops, h))
 		return host_err(h, e, "iommu", "'%s' is not an iommu, or another host already "
 				"takes its fault events", h->iommu->name);
 	return 0;
@@ -74,6 +92,9 @@ int host_faults_stats(struct host *h, struct iov_err *e)
 						   "host CPU cycles handling them", e)) &&
 	       (h->st_fault_host = stats_counter(st, "hypervisor.iommu_faults.host_devices", "",
 						 "records of requesters in no VM (host-owned, or a "
-						 "RID no function has)", e))
+						 "RID no function has)", e)) &&
+	       (h->st_guest_requests = stats_counter(st, "hypervisor.dma_map_requests", "",
+						     "guests' DMA map/unmap requests taken as "
+						     "hypercalls (IOMMU events with by: guest)", e))
 		       ? 0 : -1;
 }

@@ -159,6 +159,7 @@ struct host {
 	uint64_t *st_exits, *st_by_reason[HOST_EXIT__COUNT], *st_exit_cycles;
 	uint64_t *st_cpu_cycles, *st_work_cycles, *st_wakeup_cycles;
 	uint64_t *st_fault_events, *st_fault_records, *st_fault_cycles, *st_fault_host;
+	uint64_t *st_guest_requests;
 	double *st_exits_per_s, *st_exits_per_irq, *st_irqs_per_s;
 	struct hist *st_latency[PATH__COUNT], *st_remap_ns;
 	double *st_breakdown[PATH__COUNT][STAGE__COUNT];

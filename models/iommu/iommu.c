@@ -105,8 +105,8 @@ static void iommu_fault(struct iommu *m, struct iommu_req *r)
 		if (m->p.fault_service)
 			sim_schedule(m->c.sim->k, m->p.fault_service, iommu_fault_serviced, m);
 	}
-	if (m->fault_ops)
-		m->fault_ops->fault(m->fault_ctx, r->x.rid, r->t->addr, (unsigned)f,
+	if (m->hv_ops)
+		m->hv_ops->fault(m->hv_ctx, r->x.rid, r->t->addr, (unsigned)f,
 				    r->t->type == TLP_MWR, event);
 }
 

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "component.h"
+#include "simtime.h"
 #include "err.h"
 
 /*
@@ -31,7 +32,8 @@ int iommu_unmap(struct component *iommu, unsigned vm, uint64_t iova, uint64_t si
 		struct iov_err *e);
 
 /*
- * The hypervisor's side of fault reporting. fault() is called for every fault
+ * The hypervisor the IOMMU reports to (the host component). fault() is called
+ * for every fault
  * the IOMMU records in its fault-recording registers (not for faults of
  * contexts with Fault Processing Disable, nor for those lost to a full log:
  * the hypervisor never sees those); 'event' says the record raised the fault
@@ -39,14 +41,20 @@ int iommu_unmap(struct component *iommu, unsigned vm, uint64_t iova, uint64_t si
  * untranslated address, reason the VT-d fault reason code. Called inside
  * events; may schedule events; must not keep pointers.
  */
-struct iommu_fault_ops {
+struct iommu_hv_ops {
 	void (*fault)(void *ctx, uint16_t rid, uint64_t addr, unsigned reason, bool write,
 		      bool event);
+	/* A guest driver of VM vm asks, on its vCPU vcpu, for a map or unmap in
+	 * its domain (an 'events' entry with by: guest): the hypervisor takes the
+	 * request as a hypercall VM exit; returns how long the vCPU is out
+	 * (exit, handling, entry). The IOMMU edits the domain when that is over. */
+	sim_time_t (*guest_request)(void *ctx, unsigned vm, unsigned vcpu);
 };
 
-/* Register the handler (one per IOMMU; ops NULL removes it). Returns -1 if
- * c is not an iommu component or another handler is registered. */
-int iommu_set_fault_handler(struct component *c, const struct iommu_fault_ops *ops, void *ctx);
+/* Register the hypervisor (one per IOMMU; ops NULL removes it). Both members
+ * are required. Returns -1 if c is not an iommu component or another
+ * hypervisor is registered. */
+int iommu_set_hypervisor(struct component *c, const struct iommu_hv_ops *ops, void *ctx);
 
 /* The component is an IOMMU (type 'iommu'). */
 bool iommu_is(const struct component *c);

@@ -71,6 +71,9 @@ struct iommu_event {
 	const struct cfg_node *hpa_node, *node;
 	unsigned vmi;
 	uint64_t done;                  /* occurrences so far */
+	int by_guest;                   /* the guest driver asks (a hypercall exit first) */
+	uint64_t vcpu;                  /* by_guest: on this vCPU of the VM */
+	bool in_exit;                   /* by_guest: the hypercall of this occurrence is under way */
 	struct iommu *m;
 };
 
@@ -143,8 +146,9 @@ struct iommu {
 	uint64_t *st_maps, *st_unmaps, *st_stale;
 	uint64_t faults_logged;         /* records holding a fault not yet read by the handler */
 	bool fault_event_pending;       /* interrupt raised, handler not done */
-	const struct iommu_fault_ops *fault_ops;        /* the hypervisor's handler, or NULL */
-	void *fault_ctx;
+	const struct iommu_hv_ops *hv_ops;      /* the hypervisor (faults, guest requests), or NULL */
+	void *hv_ctx;
+	bool guest_events;              /* some events are asked by a guest (by: guest) */
 	uint64_t **st_fault_dev;        /* by requester ID (65536 slots, NULL until elaboration) */
 	uint64_t *st_fault_unknown, *st_fault_events;
 	uint64_t *st_walks, *st_walk_reads, *st_ctx_reads;
@@ -156,6 +160,8 @@ struct iommu {
 
 /* Load and schedule the 'events' list (iommu_map.c). */
 int iommu_events_load(struct iommu *m, struct iov_err *e);
+/* At start: events asked by a guest have a hypervisor to take them (else status 2). */
+int iommu_events_check(struct iommu *m, struct iov_err *e);
 
 /* Invalidation (iommu_inv.c): the queue and the unmap policy, created with
  * the IOMMU; an unmap of [iova, +size) in VM vm's domain through the policy. */

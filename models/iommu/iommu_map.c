@@ -28,6 +28,7 @@
 
 static const char *const ev_ops[] = { "map", "unmap", "revoke", NULL };
 static const char *const ev_perms[] = { "r", "w", "rw", NULL };
+static const char *const ev_by[] = { "hypervisor", "guest", NULL };
 
 #define EP(f) offsetof(struct iommu_event, f)
 static const struct param_desc event_desc[] = {
@@ -43,6 +44,11 @@ static const struct param_desc event_desc[] = {
 	{ "hpa", PARAM_NODE, EP(hpa_node), "", 0, 0, NULL, "map: host-physical target (default: "
 	  "the IOVA, identity)" },
 	{ "perms", PARAM_ENUM, EP(perms), "rw", 0, 0, ev_perms, "map: r, w or rw" },
+	{ "by", PARAM_ENUM, EP(by_guest), "hypervisor", 0, 0, ev_by,
+	  "who asks: the hypervisor itself (the edit happens at 'at'), or the VM's guest driver "
+	  "registering or releasing a DMA buffer through a hypercall (a hypercall VM exit on "
+	  "vCPU 'vcpu' first; the edit happens when it is handled; needs a host component)" },
+	{ "vcpu", PARAM_U64, EP(vcpu), "0", 0, 254, NULL, "by: guest: the vCPU that asks" },
 	{ "repeat", PARAM_U64, EP(repeat), "1", 1, 1e9, NULL, "occurrences" },
 	{ "every", PARAM_TIME, EP(every), "0ns", 0, 1e15, NULL, "time between occurrences" },
 	{ "stride", PARAM_SIZE, EP(stride), "0", 0, 0x1p57, NULL,
@@ -62,15 +68,15 @@ bool iommu_is(const struct component *c)
 	return c && c->model == &model_iommu;
 }
 
-int iommu_set_fault_handler(struct component *c, const struct iommu_fault_ops *ops, void *ctx)
+int iommu_set_hypervisor(struct component *c, const struct iommu_hv_ops *ops, void *ctx)
 {
 	if (!iommu_is(c))
 		return -1;
 	struct iommu *m = iommu_of(c);
-	if (ops && m->fault_ops)
+	if (ops && m->hv_ops)
 		return -1;
-	m->fault_ops = ops;
-	m->fault_ctx = ops ? ctx : NULL;
+	m->hv_ops = ops;
+	m->hv_ctx = ops ? ctx : NULL;
 	return 0;
 }
 
@@ -109,6 +115,14 @@ static void event_fire(void *arg)
 	uint64_t off = ev->done * (ev->stride ? ev->stride : ev->size);
 	struct iov_err e = { 0 };
 	int r;
+	if (ev->by_guest && !ev->in_exit) {
+		/* the guest's hypercall first; the hypervisor edits the table once handled */
+		ev->in_exit = true;
+		sim_schedule(s->k, m->hv_ops->guest_request(m->hv_ctx, ev->vmi, (unsigned)ev->vcpu),
+			     event_fire, ev);
+		return;
+	}
+	ev->in_exit = false;
 	if (ev->pasid)
 		r = ev->op == 2 ? iommu_pasid_revoke(m, ev->pasid, &e)
 				: iommu_pasid_unmap(m, ev->pasid, ev->iova + off, ev->size, &e);
@@ -167,10 +181,15 @@ static int event_load(struct iommu *m, const struct cfg_node *node, struct iommu
 			return -1;
 	}
 	const struct cfg_node *pn = ev->pasid_node;
-	if (pn && !(pn->kind == CFG_SCALAR && !*pn->str))
+	if (pn && !(pn->kind == CFG_SCALAR && !*pn->str)) {
+		if (ev->by_guest)
+			return cfg_err(e, cfg_get(node, "by"), "%s: by: guest is for a VM's domain "
+				       "(vm:), not a PASID's tables", m->c.name);
 		return event_pasid(m, node, ev, e);
+	}
 	if (ev->op == 2)
 		return cfg_err(e, node, "%s: revoke needs device and pasid", m->c.name);
+	m->guest_events |= ev->by_guest != 0;
 	for (ev->vmi = 0; ev->vmi < s->iso.nvms; ev->vmi++)
 		if (!strcmp(s->iso.vms[ev->vmi].name, ev->vm))
 			break;
@@ -183,6 +202,20 @@ static int event_load(struct iommu *m, const struct cfg_node *node, struct iommu
 	if (ev->repeat > 1 && !ev->every)
 		return cfg_err(e, node, "%s: repeat needs every (the time between occurrences)",
 			       m->c.name);
+	return 0;
+}
+
+/* At start (every component has elaborated): requests by the guest need the
+ * hypervisor that takes their hypercalls. */
+int iommu_events_check(struct iommu *m, struct iov_err *e)
+{
+	if (!m->guest_events || m->hv_ops)
+		return 0;
+	for (size_t i = 0; i < m->nevents; i++)
+		if (m->events[i].by_guest)
+			return cfg_err(e, cfg_get(m->events[i].node, "by"), "%s: by: guest needs a "
+				       "host component (the hypervisor that takes the guest's "
+				       "hypercall)", m->c.name);
 	return 0;
 }
 

@@ -406,9 +406,16 @@ err:
 	return NULL;
 }
 
+static int iommu_start(struct component *c, struct iov_err *e)
+{
+	struct iommu *m = container_of(c, struct iommu, c);
+	return m->p.enabled ? iommu_events_check(m, e) : 0;
+}
+
 static const struct model_ops iommu_ops = {
 	.create = iommu_create,
 	.elaborate = iommu_elaborate,
+	.start = iommu_start,
 	.finish = iommu_finish_stats,
 	.destroy = iommu_destroy,
 };

@@ -515,6 +515,57 @@ static void test_iommu_faults(void **state)
 	run_free(&r);
 }
 
+/* A guest registering DMA buffers through hypercalls (IOMMU events with
+ * by: guest): one hypercall exit per request on the asking vCPU, and the map
+ * only after it is handled: a read right after 'at' still faults, while the
+ * hypervisor's own map (by: hypervisor) is there at once. */
+static void test_guest_dma_requests(void **state)
+{
+	(void)state;
+	static const char *const by[] = { "guest", "hypervisor" };
+	for (int i = 0; i < 2; i++) {
+		char text[4096], d0[256], host[512];
+		/* one read of IOVA 0x1000 at 1.05 us, one at 5 us */
+		snprintf(d0, sizeof(d0), "max_outstanding: 1, trace: {gen: seq, base: 0x1000, "
+			 "window: 4KiB, size: 64, count: 2, interval: 3950ns, start: 1050ns}");
+		snprintf(host, sizeof(host), ", vcpus: 2}\n  - {name: iommu, type: iommu, rc: rc, "
+			 "events: [{at: 1us, op: map, vm: vm0, iova: 0x1000, hpa: 4GiB, size: 4KiB, "
+			 "by: %s, vcpu: 1}]", by[i]);
+		snprintf(text, sizeof(text), fmt, d0, IDLE, host);
+		struct run r;
+		run_text(&r, text, true);
+		if (r.status)
+			fail_msg("%s", r.e.msg);
+		bool guest = i == 0;
+		assert_int_equal(stat(&r, "iommu.maps"), 1);
+		assert_int_equal(stat(&r, "hypervisor.dma_map_requests"), guest ? 1 : 0);
+		assert_int_equal(stat(&r, "vm_exits.by_reason.hypercall"), guest ? 1 : 0);
+		assert_int_equal(stat(&r, "vm_exits.vms.vm0.cycles"), guest ? 1300 : 0);
+		assert_int_equal(stat(&r, "iommu.faults.total"), guest ? 1 : 0);
+		assert_int_equal(stat(&r, "flows.d0.isolation.allowed"), guest ? 1 : 2);
+		assert_int_equal(stat(&r, "flows.d0.isolation.blocked"), guest ? 1 : 0);
+		run_free(&r);
+	}
+	/* by: guest without a host component: refused before the run */
+	static const char *const nohost =
+		"components:\n"
+		"  - {name: rc, type: pcie_root_complex, root_ports: 1}\n"
+		"  - {name: mem, type: memory}\n"
+		"  - {name: d0, type: dma_source, trace: {gen: seq, count: 1}}\n"
+		"  - {name: iommu, type: iommu, rc: rc, events: [{at: 1us, op: map, vm: vm0, "
+		"iova: 0x1000, hpa: 4GiB, by: guest}]}\n"
+		"vms:\n"
+		"  - {name: vm0, memory: [{base: 4GiB, size: 1GiB}], devices: [d0]}\n"
+		"connections:\n"
+		"  - [rc.mem, mem.port]\n"
+		"  - [rc.rp0, d0.up]\n";
+	struct run r;
+	run_text(&r, nohost, true);
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.e.msg, "by: guest needs a host component"));
+	run_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -532,6 +583,7 @@ int main(void)
 		cmocka_unit_test(test_guests_override),
 		cmocka_unit_test(test_api),
 		cmocka_unit_test(test_iommu_faults),
+		cmocka_unit_test(test_guest_dma_requests),
 		cmocka_unit_test(test_guest_work),
 		cmocka_unit_test(test_indirect_cost),
 		cmocka_unit_test(test_vcpu_utilisation),
