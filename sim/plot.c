@@ -95,7 +95,8 @@ static int plot_collect(struct plot_ctx *c, const struct stats *s)
 	c->series = calloc(n ? n : 1, sizeof(*c->series));
 	if (!c->hists || !c->series)
 		return iov_err_set(c->e, IOV_INTERNAL, "out of memory");
-	if (plot_take(c, PLOT_OVERLAY_CDF) || plot_take(c, PLOT_OVERLAY_TPUT) ||
+	if (plot_take(c, PLOT_OVERLAY_CDF) || plot_take(c, PLOT_OVERLAY_IRQ) ||
+	    plot_take(c, PLOT_OVERLAY_NIC_RX) || plot_take(c, PLOT_OVERLAY_TPUT) ||
 	    plot_take(c, "plots"))
 		return -1;
 	struct stat_info st;

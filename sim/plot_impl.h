@@ -19,6 +19,8 @@
 #define PLOT_PATH_MAX 4096
 #define PLOT_NAME_MAX 256
 #define PLOT_OVERLAY_CDF "latency_cdf_flows"
+#define PLOT_OVERLAY_IRQ "latency_cdf_interrupts"
+#define PLOT_OVERLAY_NIC_RX "latency_cdf_nic_rx"
 #define PLOT_OVERLAY_TPUT "throughput"
 
 struct plot_item {

@@ -201,7 +201,13 @@ static void gp_hist_hist(FILE *f, const struct plot_ctx *c, const struct plot_it
 	gp_reset_chart(f);
 	snprintf(what, sizeof(what), "%s - latency histogram", it->st.path);
 	gp_title(f, c->title, what);
-	gp_latency_x(f, (double)h->min * it->st.scale, (double)h->max * it->st.scale);
+	/* Boxes sit at bucket midpoints, which can lie up to a bucket width
+	 * outside [min, max] (a narrow histogram: two buckets around a few ns of
+	 * spread): widen the axis by one relative bucket width, else gnuplot
+	 * finds no point in range and stops the whole script there. */
+	double bw = 1.0 / (double)(1u << (h->sub_bits - 1));
+	gp_latency_x(f, (double)h->min * it->st.scale * (1.0 - bw),
+		     (double)h->max * it->st.scale * (1.0 + bw));
 	fprintf(f, "set ylabel 'values per bucket (bucket width <= %.2g %%)'\n",
 		100.0 / (double)(1u << (h->sub_bits - 1)));
 	fputs("set logscale y 10\nset yrange [0.7:*]\nset key tmargin right\n", f);
@@ -216,63 +222,88 @@ static void gp_hist_hist(FILE *f, const struct plot_ctx *c, const struct plot_it
 	gp_output(f, chart, cmd);
 }
 
-/* flows.<flow>.latency_ns -> <flow> in label; false if it is not a flow latency. */
-static bool plot_flow_latency(const struct plot_item *it, char *label, size_t len)
+/*
+ * Overlays: the latency CDFs of sibling histograms in one chart, one line
+ * each, labelled by what differs between their names (prefix.<label>suffix),
+ * plus, when there are two or more, the total (all) dashed.
+ */
+struct plot_overlay {
+	const char *chart;              /* file stem */
+	const char *prefix, *suffix;    /* stat paths prefix<label>suffix */
+	const char *all;                /* the total's path, or NULL */
+	const char *all_label;
+	const char *what;               /* chart title */
+	const char *ylabel;
+};
+
+static const struct plot_overlay plot_overlays[] = {
+	{ PLOT_OVERLAY_CDF, "flows.", ".latency_ns", "dma.latency_ns", "all flows",
+	  "DMA read latency CDF per flow", "fraction of reads <= latency" },
+	{ PLOT_OVERLAY_IRQ, "interrupts.latency_ns.", "", NULL, NULL,
+	  "interrupt latency CDF per delivery path (device write to guest handler)",
+	  "fraction of interrupts <= latency" },
+	{ PLOT_OVERLAY_NIC_RX, "nic.vms.", ".rx_latency_ns", NULL, NULL,
+	  "NIC RX latency CDF per VM (wire to guest)", "fraction of packets <= latency" },
+};
+
+/* prefix<label>suffix -> label; false if it is not one of o's histograms. */
+static bool plot_overlay_label(const struct plot_overlay *o, const struct plot_item *it,
+			       char *label, size_t len)
 {
 	const char *p = it->st.path;
-	const char *suffix = ".latency_ns";
-	size_t n = strlen(p), sl = strlen(suffix);
-	if (strncmp(p, "flows.", 6) || n <= 6 + sl || strcmp(p + n - sl, suffix))
+	size_t n = strlen(p), pl = strlen(o->prefix), sl = strlen(o->suffix);
+	if (strncmp(p, o->prefix, pl) || n <= pl + sl || strcmp(p + n - sl, o->suffix) ||
+	    memchr(p + pl, '.', n - pl - sl))
 		return false;
-	snprintf(label, len, "%.*s", (int)(n - 6 - sl), p + 6);
+	snprintf(label, len, "%.*s", (int)(n - pl - sl), p + pl);
 	return true;
 }
 
-static void gp_flows_overlay(FILE *f, const struct plot_ctx *c)
+static void gp_overlay(FILE *f, const struct plot_ctx *c, const struct plot_overlay *o)
 {
 	char label[PLOT_NAME_MAX], key[PLOT_NAME_MAX + 128];
 	const struct plot_item *all = NULL;
-	size_t nflows = 0;
+	size_t nlines = 0;
 	double lo = INFINITY, hi = 0;
 	for (size_t i = 0; i < c->nhists; i++) {
 		const struct plot_item *it = &c->hists[i];
-		if (strcmp(it->st.path, "dma.latency_ns") == 0)
+		if (o->all && strcmp(it->st.path, o->all) == 0)
 			all = it;
-		if (!plot_flow_latency(it, label, sizeof(label)))
+		if (!plot_overlay_label(o, it, label, sizeof(label)))
 			continue;
-		nflows++;
+		nlines++;
 		lo = fmin(lo, (double)it->st.hist->min * it->st.scale);
 		hi = fmax(hi, (double)it->st.hist->max * it->st.scale);
 	}
-	if (!nflows)
+	if (!nlines)
 		return;
-	fputs("# ---- every flow's latency CDF in one chart\n", f);
+	fprintf(f, "# ---- %s in one chart\n", o->what);
 	gp_reset_chart(f);
-	gp_title(f, c->title, "DMA read latency CDF per flow");
+	gp_title(f, c->title, o->what);
 	gp_latency_x(f, lo, hi);
-	fputs("set ylabel 'fraction of reads <= latency'\nset yrange [0:1.05]\nset ytics 0.1\n"
-	      "set key bottom right\n", f);
-	gp_begin_png(f, PLOT_OVERLAY_CDF);
+	fprintf(f, "set ylabel '%s'\nset yrange [0:1.05]\nset ytics 0.1\nset key bottom right\n",
+		o->ylabel);
+	gp_begin_png(f, o->chart);
 	fputs("plot \\\n", f);
 	size_t k = 0;
 	for (size_t i = 0; i < c->nhists; i++) {
 		const struct plot_item *it = &c->hists[i];
-		if (!plot_flow_latency(it, label, sizeof(label)))
+		if (!plot_overlay_label(o, it, label, sizeof(label)))
 			continue;
 		plot_key(key, sizeof(key), label, it);
 		fprintf(f, "    '%s_cdf.dat' using 1:2 with lines lt %zu title ", it->name,
 			k % 8 + 1);
 		gp_str(f, key);
-		fputs(++k < nflows || (all && nflows > 1) ? ", \\\n" : "\n", f);
+		fputs(++k < nlines || (all && nlines > 1) ? ", \\\n" : "\n", f);
 	}
-	if (all && nflows > 1) {
-		plot_key(key, sizeof(key), "all flows", all);
+	if (all && nlines > 1) {
+		plot_key(key, sizeof(key), o->all_label, all);
 		fprintf(f, "    '%s_cdf.dat' using 1:2 with lines lc rgb '#000000' lw 1.5 dt 2 "
 			"title ", all->name);
 		gp_str(f, key);
 		fputc('\n', f);
 	}
-	gp_end_svg(f, PLOT_OVERLAY_CDF);
+	gp_end_svg(f, o->chart);
 }
 
 static double plot_series_end_us(const struct plot_item *it)
@@ -403,7 +434,8 @@ int plot_write_script(struct plot_ctx *c)
 		gp_hist_cdf(f, c, &c->hists[i]);
 		gp_hist_hist(f, c, &c->hists[i]);
 	}
-	gp_flows_overlay(f, c);
+	for (size_t i = 0; i < sizeof(plot_overlays) / sizeof(plot_overlays[0]); i++)
+		gp_overlay(f, c, &plot_overlays[i]);
 	for (size_t i = 0; i < c->nseries; i++)
 		gp_series(f, c, &c->series[i]);
 	gp_throughput_overlay(f, c);
