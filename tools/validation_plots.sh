@@ -138,3 +138,6 @@ mv "$img/validation-iommu-latency.png.tmp" "$img/validation-iommu-latency.png"
 mv "$img/validation-bw.png.tmp" "$img/validation-bw.png"
 mv "$img/validation-latency.png.tmp" "$img/validation-latency.png"
 echo "wrote $data/{pcie-dma-bw,dma-latency,iommu-window,iommu-latency}.csv and $img/validation-{bw,latency,iommu,iommu-latency}.png"
+
+# 4. the virtualization sections (exitless interrupts, SR-IOV vs virtio)
+"$src/tools/validation_plots_virt.sh" "$build"
