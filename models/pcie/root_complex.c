@@ -3,9 +3,10 @@
  * N root ports (bus 0, devices 1..N, each a PCI-to-PCI bridge with its own
  * ACS) and one port to the memory controller. A request coming up a root
  * port: the port's ACS checks (SV, TB); an MSI (address 0xFEE00000-
- * 0xFEEFFFFF, the x86 interrupt window) goes to the interrupt controller;
- * anything else passes the translation stage (root_complex.h: issue 4's
- * IOMMU plugs in there; none = identity; ATS Translation Requests are
+ * 0xFEEFFFFF, the x86 interrupt window) goes to the interrupt stage (the
+ * host model's interrupt remapping when one is registered, rc_set_irq_sink;
+ * else it is only counted); anything else passes the translation stage
+ * (root_complex.h: the IOMMU plugs in there; none = identity; ATS Translation Requests are
  * answered from it, translated requests of functions the translator allows
  * skip it), then goes to a peer if its address
  * is in a root port's window (always back down the port it came from, the

@@ -3,7 +3,7 @@
  * Every request that comes up a root port passes, after the port's ACS
  * checks and before it is routed to memory or to a peer, through the
  * root complex's translation stage. Without one the address is used as it
- * is. A translator (issue 4's IOMMU) registers its ops; for each request it
+ * is. A translator (the IOMMU, models/iommu/) registers its ops; for each request it
  * gets translate(), may take any simulated time (page walks through memory),
  * and then calls rc_xlate_done() with the outcome: the request continues
  * with t->addr as the translator left it, or is blocked (UR for reads, a
