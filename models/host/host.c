@@ -584,6 +584,15 @@ static int host_stats(struct host *h, struct iov_err *e)
 static struct component *host_create(struct sim *s, const char *name, const void *params,
 				     const struct cfg_node *node, struct iov_err *e)
 {
+	/* One hypervisor per simulation: its stats (interrupts.*, vm_exits.*) and
+	 * the root complex's interrupt stage are single. */
+	for (size_t i = 0; i < s->ncomps; i++)
+		if (s->comps[i]->model == &model_host) {
+			cfg_err(e, node, "host '%s': the scenario already has a host component, "
+				"'%s' (a platform may bring one: give yours its name to change it)",
+				name, s->comps[i]->name);
+			return NULL;
+		}
 	struct host *h = calloc(1, sizeof(*h));
 	if (!h) {
 		iov_err_set(e, IOV_INTERNAL, "out of memory");

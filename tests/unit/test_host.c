@@ -566,6 +566,20 @@ static void test_guest_dma_requests(void **state)
 	run_free(&r);
 }
 
+/* Two host components: refused at load, located at the second. */
+static void test_two_hosts(void **state)
+{
+	(void)state;
+	char text[4096];
+	snprintf(text, sizeof(text), fmt, IDLE, IDLE, "}\n  - {name: hv2, type: host");
+	struct run r;
+	run_text(&r, text, false);
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.e.msg, "already has a host component, 'hv'"));
+	assert_non_null(strstr(r.e.msg, ":9:5: error: host 'hv2'"));
+	run_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -584,6 +598,7 @@ int main(void)
 		cmocka_unit_test(test_api),
 		cmocka_unit_test(test_iommu_faults),
 		cmocka_unit_test(test_guest_dma_requests),
+		cmocka_unit_test(test_two_hosts),
 		cmocka_unit_test(test_guest_work),
 		cmocka_unit_test(test_indirect_cost),
 		cmocka_unit_test(test_vcpu_utilisation),
