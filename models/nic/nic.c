@@ -26,6 +26,7 @@
 extern const struct model model_sriov_nic;
 
 static const char *const nic_mbx_policies[] = { "trust", "strict", "deny", NULL };
+static const char *const nic_flr_drivers[] = { "reinit", "down", NULL };
 
 #define NP(f) offsetof(struct nic_params, f)
 static const struct param_desc nic_param_desc[] = {
@@ -101,6 +102,15 @@ static const struct param_desc nic_param_desc[] = {
 	  "per VF: a list of {vf, queue_pairs, mac, vlan, rate, trusted}" },
 	{ "mailbox", PARAM_NODE, NP(mailbox), "", 0, 0, NULL,
 	  "VF-to-PF mailbox requests: a list of {at, vf, op: set_mac|set_vlan, value}" },
+	{ "events", PARAM_NODE, NP(events), "", 0, 0, NULL,
+	  "things that happen to the VFs during the run: a list of {at, op: flr, vf} "
+	  "(Function Level Reset; docs/models/nic.md)" },
+	{ "flr_driver", PARAM_ENUM, NP(flr_driver), "reinit", 0, 0, nic_flr_drivers,
+	  "after a VF's FLR: reinit (its driver sets it up again, flr_reinit_time after the "
+	  "reset ends) or down (it stays disabled)" },
+	{ "flr_reinit_time", PARAM_TIME, NP(flr_reinit_time), "100us", 0, 1e12, NULL,
+	  "end of a VF's FLR to its driver's rings re-armed (assumption: restoring config "
+	  "space, vectors and rings)" },
 	{ "mbx_policy", PARAM_ENUM, NP(mbx_policy), "strict", 0, 0, nic_mbx_policies,
 	  "the PF driver's answer: trust (accept), strict (refuse changing what the "
 	  "administrator set, unless trusted), deny" },
@@ -164,6 +174,8 @@ static bool nic_doorbell(struct nic *n, struct tlp *t)
 			(*n->st_bad_doorbells)++;
 			return true;
 		}
+		if (f->in_flr || f->drv_down)
+			return true;    /* a resetting function ignores its registers */
 		(*n->st_doorbells)++;
 		struct nic_qp *qp = &f->qp[ring / 2];
 		nic_ring_doorbell(ring % 2 ? &qp->tx : &qp->rx, t->data);
@@ -248,7 +260,8 @@ static int nic_fn_setup(struct nic *n, struct nic_fn *f, uint64_t stride, struct
 	f->qp = calloc(f->nqp, sizeof(*f->qp));
 	f->msix.n = 2 * f->nqp;
 	f->msix.e = calloc(f->msix.n, sizeof(*f->msix.e));
-	if (!f->qp || !f->msix.e)
+	f->msix_saved = calloc(f->msix.n, sizeof(*f->msix_saved));
+	if (!f->qp || !f->msix.e || !f->msix_saved)
 		return iov_err_set(e, IOV_INTERNAL, "out of memory");
 	f->pfn->msix = &f->msix;
 	f->pfn->caps |= PCIE_CAP_MSIX;
@@ -290,6 +303,7 @@ static void nic_fn_free(struct nic *n, struct nic_fn *f)
 	}
 	free(f->qp);
 	free(f->msix.e);
+	free(f->msix_saved);
 	f->qp = NULL;
 }
 
@@ -312,6 +326,7 @@ static void nic_destroy(struct component *c)
 	net_pool_release(&n->pkts);
 	free(n->flow_mac);
 	free(n->mbx);
+	free(n->evs);
 	if (n->owns_tot && n->tot)
 		free(n->tot->vms);
 	if (n->owns_tot)
@@ -411,7 +426,7 @@ static int nic_elaborate(struct component *c, struct iov_err *e)
 	for (unsigned i = 0; i < n->nfns; i++)
 		if (nic_fn_setup(n, &n->fns[i], stride, e))
 			return -1;
-	return nic_irq_bind(n, e) || nic_traffic_load(n, e) ? -1 : 0;
+	return nic_irq_bind(n, e) || nic_traffic_load(n, e) || nic_events_load(n, e) ? -1 : 0;
 }
 
 static int nic_start(struct component *c, struct iov_err *e)
@@ -422,6 +437,7 @@ static int nic_start(struct component *c, struct iov_err *e)
 		nic_drv_start(&n->fns[i]);
 	nic_traffic_start(n);
 	nic_mbx_start(n);
+	nic_events_start(n);
 	return 0;
 }
 

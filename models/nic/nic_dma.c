@@ -97,6 +97,7 @@ void nic_dma_submit(struct nic_dma *d, struct nic_job *j)
 {
 	struct pcie_fn *pf = j->ring->fn->pfn;
 	j->t0 = sim_now(d->nic->c.sim->k);
+	j->epoch = j->ring->fn->epoch;
 	if (j->kind == NJ_MSI)
 		j->len = 4;
 	if (j->kind != NJ_MSI && !pf->bme) {
@@ -240,11 +241,78 @@ void nic_dma_retry(struct nic_dma *d)
 		dma_schedule(d, d->next_issue);
 }
 
+/* Resources a job of a function being reset still holds in the device: a TX
+ * read's room in the TX buffer, an RX write's bytes in the RX buffer. */
+static void dma_release(struct nic_dma *d, struct nic_job *j)
+{
+	if (j->kind == NJ_TX_DATA)
+		nic_tx_buffer_free(d->nic, j->len);
+	else if (j->kind == NJ_RX_DATA)
+		d->nic->rx_buf_used -= j->len;
+}
+
+/* A completion for a read issued before its function's FLR: the tag is
+ * free again, the data is discarded; the job ends with its last one. */
+static void dma_stale_completion(struct nic_dma *d, struct nic_job *j, struct tlp *t)
+{
+	struct nic *n = d->nic;
+	(*j->ring->fn->st.flr_discarded_cpls)++;
+	if (t->status != TLP_SC_SC || t->byte_count <= t->len) {
+		d->tags_used--;
+		j->cpls_left--;
+	}
+	tlp_free(n->c.sim->tlps, t);
+	if (j->cpls_left == 0 && j->reqs_left == 0) {
+		(*j->ring->fn->st.flr_dropped_jobs)++;
+		dma_release(d, j);
+		job_free(d, j);
+	}
+	dma_schedule(d, 0);
+}
+
+/* Take f's jobs out of q: unissued ones are freed, a read with requests out
+ * stops issuing and waits for them (dma_stale_completion). */
+static void dma_purge(struct nic_dma *d, struct nic_job_fifo *q, struct nic_fn *f)
+{
+	struct nic_job_fifo keep = { NULL, NULL };
+	struct nic_job *j;
+	while ((j = fifo_pop(q))) {
+		if (j->ring->fn != f) {
+			fifo_push(&keep, j);
+			continue;
+		}
+		j->reqs_left = 0;
+		if (job_is_read(j) && j->cpls_left)
+			continue;               /* freed by its last completion */
+		(*f->st.flr_dropped_jobs)++;
+		dma_release(d, j);
+		job_free(d, j);
+	}
+	*q = keep;
+}
+
+void nic_dma_flr(struct nic_dma *d, struct nic_fn *f)
+{
+	if (d->blocked && d->blocked_job->ring->fn == f) {
+		tlp_free(d->nic->c.sim->tlps, d->blocked);      /* never left the device */
+		d->blocked = NULL;
+		d->blocked_job = NULL;
+		d->waiting_retry = false;
+	}
+	dma_purge(d, &d->rd, f);
+	dma_purge(d, &d->wr, f);
+	dma_schedule(d, 0);
+}
+
 void nic_dma_completion(struct nic_dma *d, struct tlp *t)
 {
 	struct nic *n = d->nic;
 	struct sim *s = n->c.sim;
 	struct nic_job *j = (struct nic_job *)(uintptr_t)t->cookie;
+	if (j->epoch != j->ring->fn->epoch) {
+		dma_stale_completion(d, j, t);
+		return;
+	}
 	if (t->status != TLP_SC_SC) {
 		(*d->st_cpl_errors)++;
 		j->failed = true;

@@ -43,6 +43,8 @@ static void drv_doorbell_event(void *arg)
 	struct nic *n = f->nic;
 	sim_time_t now = sim_now(n->c.sim->k);
 	r->db_pending = false;
+	if (f->drv_down)
+		return;                 /* the FLR took the ring away (nic_flr.c) */
 	if (r->tx)
 		for (uint32_t c = r->tail_db; c != r->tail; c++)
 			r->slot[c % r->size]->t0 = now;
@@ -72,18 +74,21 @@ void nic_drv_kick(struct nic_fn *f, unsigned q)
 uint32_t nic_drv_tx_free(const struct nic_fn *f, unsigned q)
 {
 	const struct nic_ring *r = &f->qp[q].tx;
-	return r->size - (r->tail - r->reaped);
+	return f->drv_down ? 0 : r->size - (r->tail - r->reaped);
 }
 
 bool nic_drv_post_tx(struct nic_fn *f, unsigned q, struct nic_pkt *p, bool defer)
 {
 	struct nic_ring *r = &f->qp[q].tx;
+	if (f->drv_down)
+		return false;           /* the FLR disabled its queues */
 	if (r->tail - r->reaped >= r->size) {
 		(*f->st.tx_ring_full)++;
 		return false;
 	}
 	p->src_fn = f->idx;
 	p->queue = (uint16_t)q;
+	p->epoch = f->epoch;
 	r->slot[r->tail % r->size] = p;
 	p->desc = r->tail;
 	r->tail++;
@@ -115,8 +120,8 @@ static sim_time_t drv_work(struct nic_fn *f, unsigned index, uint64_t cycles, si
 void nic_drv_irq(struct nic_fn *f, unsigned index, sim_time_t now)
 {
 	struct nic *n = f->nic;
-	if (index >= 2 * f->nqp)
-		return;                 /* not a queue vector */
+	if (index >= 2 * f->nqp || f->drv_down)
+		return;                 /* not a queue vector, or sent before an FLR */
 	struct nic_ring *r = drv_ring(f, index);
 	uint32_t k = r->wb - r->reaped;
 	uint64_t per_pkt = n->p.drv_pkt_cycles + n->p.app_cycles;

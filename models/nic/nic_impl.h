@@ -55,7 +55,9 @@ struct nic_params {
 	uint64_t total_queue_pairs, total_vectors, vf_queue_pairs;
 	int mbx_policy;                 /* 0 trust, 1 strict, 2 deny */
 	sim_time_t mbx_latency;
-	const struct cfg_node *vf_config, *mailbox;
+	const struct cfg_node *vf_config, *mailbox, *events;
+	int flr_driver;                 /* after a VF's FLR: 0 reinit, 1 down */
+	sim_time_t flr_reinit_time;
 	const struct cfg_node *traffic, *flows;
 	const char *trace;
 	const char *host;
@@ -70,6 +72,7 @@ struct nic_pkt {
 	uint64_t dst_mac;               /* TX: destination MAC (0: a host on the network) */
 	uint16_t queue;                 /* queue pair at the function that holds it */
 	uint32_t desc;                  /* ring counter of its descriptor */
+	uint32_t epoch;                 /* TX: its function's epoch when posted (nic_flr.c) */
 };
 
 static inline struct nic_pkt *nic_pkt_of(struct net_pkt *p)
@@ -140,6 +143,7 @@ struct nic_fn_stats {
 	uint64_t *tx_packets, *tx_bytes, *rx_packets, *rx_bytes, *rx_drops;
 	uint64_t *desc_fetches, *writebacks, *interrupts, *irq_masked, *doorbells;
 	uint64_t *tx_ring_full, *local_tx, *local_rx, *rate_limited;
+	uint64_t *flrs, *flr_discarded_cpls, *flr_dropped_jobs, *flr_dropped_pkts, *flr_reinits;
 	double *tx_gbps, *rx_gbps, *pkts_per_irq;
 	struct hist *tx_latency, *rx_latency;
 	sim_time_t tx_first, tx_last, rx_first, rx_last;
@@ -166,6 +170,11 @@ struct nic_fn {
 	uint64_t mem_base, mem_size;    /* its rings and buffers in guest memory (IOVA) */
 	struct nic_fn_stats st;
 	uint32_t tx_queue_rr;           /* next TX queue for packets without a flow */
+	/* Function Level Reset (nic_flr.c) */
+	bool in_flr;                    /* the function is resetting: no DMA, doorbells ignored */
+	bool drv_down;                  /* its driver has not (re)initialised it: queues disabled */
+	uint32_t epoch;                 /* +1 at each FLR: older jobs and packets are stale */
+	struct msix_entry *msix_saved;  /* the vectors as the driver programmed them */
 };
 
 /* ---- DMA engine (nic_dma.c) ---- */
@@ -181,6 +190,7 @@ struct nic_job {
 	uint32_t reqs_left, cpls_left;  /* reads */
 	uint32_t count;                 /* descriptors (fetch, write-back) */
 	uint32_t data;                  /* MSI data */
+	uint32_t epoch;                 /* its function's epoch at submit (nic_flr.c) */
 	struct nic_pkt *pkt;
 	sim_time_t t0;
 	bool failed;
@@ -341,6 +351,8 @@ struct nic {
 	size_t nmbx;
 	uint64_t *st_mbx_requests, *st_mbx_accepted, *st_mbx_refused;
 	struct hist *st_mbx_latency;
+	struct nic_ev *evs;             /* the 'events:' list (nic_flr.c) */
+	size_t nevs;
 	/* stats */
 	struct nic_totals *tot;         /* nic.* totals, owned by the first sriov_nic */
 	bool owns_tot;
@@ -367,6 +379,7 @@ static inline sim_time_t nic_guest_cycles(const struct nic *n, uint64_t cycles)
 /* ---- PF driver: VF resources and the mailbox (nic_sriov.c) ---- */
 
 struct nic_mbx;
+struct nic_ev;
 /* At elaborate, after enumeration: functions for the enabled VFs with their
  * resources; refusals get located errors (status 2). */
 int nic_vfs_setup(struct nic *n, struct iov_err *e);
@@ -382,6 +395,17 @@ static inline const struct cfg_node *nic_loc(const struct nic *n, const char *ke
 
 /* The run failed inside an event: out of memory in a pool. */
 void nic_oom(struct nic *n);
+
+/* ---- Function Level Reset of a VF (nic_flr.c) ---- */
+
+/* At elaborate (after the functions exist): the 'events:' list; installs the
+ * sriov_ops FLR callback. Bad entries: located errors (status 2). */
+int nic_events_load(struct nic *n, struct iov_err *e);
+/* At start: schedule the events. */
+void nic_events_start(struct nic *n);
+/* DMA engine: drop function f's queued jobs (reads already issued finish
+ * when their completions, discarded, are all back). nic_dma.c. */
+void nic_dma_flr(struct nic_dma *d, struct nic_fn *f);
 
 /* nic_stats.c: register function f's stats (at elaborate); find or create the
  * shared nic.* totals and nic.vms.* (at elaborate, after iso_load); fill the

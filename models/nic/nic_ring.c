@@ -59,7 +59,7 @@ static struct nic_job *ring_desc_job(struct nic_ring *r, enum nic_job_kind kind,
 static void ring_try_fetch(struct nic_ring *r)
 {
 	struct nic *n = r->fn->nic;
-	if (r->fetching || r->tail_seen == r->fetched)
+	if (r->fetching || r->tail_seen == r->fetched || r->fn->in_flr || r->fn->drv_down)
 		return;
 	uint32_t cached = r->fetched - r->used;
 	if (cached >= n->p.desc_cache)
@@ -154,6 +154,8 @@ static unsigned ring_tx_start_n(struct nic_ring *r, unsigned max, bool turn)
 {
 	struct nic *n = r->fn->nic;
 	unsigned k = 0;
+	if (r->fn->in_flr || r->fn->drv_down)
+		return 0;
 	while (r->used != r->fetched && k < max) {
 		struct nic_pkt *p = r->slot[ring_slot(r, r->used)];
 		if (n->tx_buf_used + p->len > n->p.tx_buffer || (n->tx_wait_head && !turn)) {
@@ -298,6 +300,13 @@ void nic_ring_interrupt(struct nic_ring *r)
 void nic_rx_arrive(struct nic *n, struct nic_pkt *p)
 {
 	struct nic_fn *f = nic_fn_at(n, p->dst_fn);
+	if (f && (f->in_flr || f->drv_down)) {  /* its queues are disabled */
+		(*f->st.rx_drops)++;
+		(*f->st.flr_dropped_pkts)++;
+		(*n->tot->rx_drops)++;
+		nic_pkt_free(n, p);
+		return;
+	}
 	if (!f || n->rx_buf_used + p->len > n->p.rx_buffer) {
 		(*n->st_rx_buffer_full)++;
 		if (f)
@@ -317,6 +326,10 @@ void nic_rx_arrive(struct nic *n, struct nic_pkt *p)
 void nic_tx_done(struct nic *n, struct nic_pkt *p)
 {
 	struct nic_fn *f = nic_fn_at(n, p->src_fn);
+	if (p->epoch != f->epoch) {
+		nic_pkt_free(n, p);     /* left the port after its function's FLR: no ring */
+		return;
+	}
 	ring_completed(&f->qp[p->queue].tx, p->desc);
 }
 

@@ -109,6 +109,17 @@ int nic_fn_stats(struct nic *n, struct nic_fn *f, struct iov_err *e)
 	    !(x->rx_latency = stats_hist(st, FP("rx_latency_ns"), "ns", 1e-3, "RX last bit in from "
 					 "the wire to the guest handler reaping it", e)))
 		return -1;
+	if (f->idx && (!FC(flrs, "flrs", "Function Level Resets of this VF") ||
+		       !FC(flr_discarded_cpls, "flr_discarded_completions", "read completions for "
+			   "requests issued before an FLR, discarded when they came back") ||
+		       !FC(flr_dropped_jobs, "flr_dropped_jobs", "DMA jobs (fetches, data, "
+			   "write-backs, MSI-X) queued or unfinished at an FLR, dropped") ||
+		       !FC(flr_dropped_pkts, "flr_dropped_packets", "packets lost to an FLR: in "
+			   "its rings or RX buffer at the reset, or sent or received while it was "
+			   "down") ||
+		       !FC(flr_reinits, "flr_reinits", "times its driver re-initialised it after an "
+			   "FLR (flr_driver: reinit)")))
+		return -1;
 #undef FC
 #undef FP
 	return 0;

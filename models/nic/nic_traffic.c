@@ -67,6 +67,11 @@ static enum net_gen_post gen_tx(void *dev, struct net_gen *g, struct net_pkt *np
 	struct nic_fn *f = &((struct nic *)dev)->fns[ng->fn];
 	struct nic_pkt *p = nic_pkt_of(np);
 	unsigned q = p->flow % f->nqp;
+	if (f->drv_down) {              /* FLR: no driver; a rated stream's packet is lost */
+		if (!fill)
+			(*f->st.flr_dropped_pkts)++;
+		return fill ? NET_GEN_BUSY : NET_GEN_FULL;
+	}
 	if (g->s.kind == NETGEN_STREAM)
 		p->dst_mac = ng->dst_mac;
 	if (!fill)

@@ -51,9 +51,10 @@ static void wire_tx_end(void *arg)
 	nic_count_tx(f, p->len, now);
 	nic_latency(f, true, now - p->t0);
 	nic_traffic_tx_wire(n, p, now);
-	nic_tx_done(n, p);
+	uint32_t len = p->len;
+	nic_tx_done(n, p);              /* frees p if its function was reset meanwhile */
 	net_wire_start(&n->wire);
-	nic_tx_buffer_free(n, p->len);
+	nic_tx_buffer_free(n, len);
 }
 
 static void wire_rx_end(void *arg)
