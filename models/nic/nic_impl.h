@@ -5,6 +5,7 @@
  * descriptor fetch, data DMA, write-back, interrupt moderation), nic_wire.c
  * (the network port at line rate, the embedded switch, TX rate limits),
  * nic_driver.c (the guest driver model run from the interrupt handler),
+ * nic_flr.c (a VF's Function Level Reset, the events: list),
  * nic_traffic.c (the stream / rr generators' device side), nic_trace.c
  * (packet traces, flows). Shared with virtio-net in models/net/: the packet
  * pool and FIFOs (net_pkt), the generators' engine (net_traffic, netgen), the

@@ -20,8 +20,7 @@
  * the embedded switch looks MACs up then.
  *
  * Not modelled: the mailbox's registers and its interrupts (a latency), VF
- * FLR handling in the NIC (queues are not drained), VF multicast lists,
- * spoof checking.
+ * multicast lists, spoof checking. (VF FLR: nic_flr.c.)
  */
 #include <stdlib.h>
 #include <string.h>
