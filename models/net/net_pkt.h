@@ -27,7 +27,8 @@
 	int32_t gen;                    /* generator index that made it, -1 = trace */ \
 	uint32_t session;               /* rr: session of the generator */ \
 	sim_time_t t0;                  /* TX: the driver posted it; RX: last bit in from the wire */ \
-	sim_time_t t_gen;               /* rr: the peer sent the request */
+	sim_time_t t_gen;               /* rr: the peer sent the request */ \
+	sim_time_t t_due;               /* rr: the application's think work for it ends */
 
 struct net_pkt {
 	NET_PKT_FIELDS

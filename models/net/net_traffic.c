@@ -9,7 +9,9 @@
  * rr      closed loop, 'sessions' at once: the peer sends a request (RX);
  *         when the guest driver has received it the application thinks
  *         think_cycles guest cycles and posts the response (TX, through the
- *         backlog); when it has left on the wire the transaction is done
+ *         backlog); the device's think op reserves that work on the vCPU
+ *         that received the request (after its exits and driver work; with
+ *         no host it is think_cycles of the guest clock from the handler); when it has left on the wire the transaction is done
  *         (latency from the peer's request send), and the peer sends the next
  *         request peer_latency later.
  * Flow k of a generator labels its k-th packet (k mod flows; rr: the session).
@@ -121,6 +123,23 @@ static void gen_request(struct net_gen *g, uint32_t s, sim_time_t delay)
 	sim_schedule(g->k, delay, gen_peer_event, g);
 }
 
+/* Put r in the think list by t_due, after those due no later (the think
+ * events fire in that order: same-time events are FIFO). */
+static void gen_think_insert(struct net_gen *g, struct net_pkt *r)
+{
+	struct net_fifo *q = &g->think;
+	if (!q->head || q->tail->t_due <= r->t_due) {
+		net_fifo_push(q, r);
+		return;
+	}
+	struct net_pkt **pp = &q->head;
+	while ((*pp)->t_due <= r->t_due)
+		pp = &(*pp)->next;
+	r->next = *pp;
+	*pp = r;
+	q->n++;
+}
+
 static void gen_think_event(void *arg)
 {
 	struct net_gen *g = arg;
@@ -145,8 +164,13 @@ void net_gen_rx(struct net_gen *g, const struct net_pkt *p)
 		return;
 	r->session = p->session;
 	r->t_gen = p->t_gen;
-	net_fifo_push(&g->think, r);
-	sim_schedule(g->k, g->ops->guest_cycles(g->dev, g->s.think_cycles), gen_think_event, g);
+	sim_time_t now = sim_now(g->k);
+	r->t_due = g->ops->think ? g->ops->think(g->dev, g, p, g->s.think_cycles)
+				 : now + g->ops->guest_cycles(g->dev, g->s.think_cycles);
+	if (r->t_due < now)
+		r->t_due = now;
+	gen_think_insert(g, r);
+	sim_schedule_at(g->k, r->t_due, gen_think_event, g);
 }
 
 void net_gen_tx_wire(struct net_gen *g, const struct net_pkt *p, sim_time_t now)

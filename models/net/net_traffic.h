@@ -55,6 +55,12 @@ struct net_gen_ops {
 	sim_time_t (*rx_free_at)(void *dev);
 	/* The time of 'cycles' cycles of the guest's CPU. */
 	sim_time_t (*guest_cycles)(void *dev, uint64_t cycles);
+	/* rr: the application's think work of 'cycles' for request req of g,
+	 * reserved on the guest vCPU that received it (after what its time line
+	 * already holds: exits, the driver's work); returns when it ends (>=
+	 * now). May be NULL: it takes guest_cycles from now. */
+	sim_time_t (*think)(void *dev, struct net_gen *g, const struct net_pkt *req,
+			    uint64_t cycles);
 };
 
 struct net_gen {
@@ -65,7 +71,8 @@ struct net_gen {
 	int idx;                        /* the packets' gen field */
 	uint64_t issued, done;
 	struct net_fifo backlog;        /* TX packets waiting for the ring (or the vCPU) */
-	struct net_fifo think, peer;    /* rr: responses thinking, requests on their way */
+	struct net_fifo think, peer;    /* rr: responses thinking (by t_due), requests on
+					 * their way */
 	uint64_t *st_packets, *st_transactions;
 	double *st_tps;
 	struct hist *st_rr_latency;

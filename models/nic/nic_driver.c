@@ -22,9 +22,11 @@
  * q, 2q + 1: TX) that goes down the fabric from the root complex; its data is
  * the new tail. Writes while one is on its way are folded into it.
  *
+ * The rr application's think time goes on the same vCPU time line after the
+ * handler's work (nic_traffic.c, nic_drv_work).
+ *
  * Not modelled: NAPI polling budgets, the guest's cache misses, a guest
- * without interrupts (busy polling), the rr think time on the vCPU's time
- * line (nic_traffic.c schedules it from the handler's start).
+ * without interrupts (busy polling).
  */
 #include "nic_impl.h"
 #include "models/host/host.h"
@@ -106,9 +108,7 @@ void nic_drv_start(struct nic_fn *f)
 	}
 }
 
-/* The driver's work of 'cycles' for vector 'index' from now: on the vCPU
- * that took the vector (host model), else on its own. Returns its end. */
-static sim_time_t drv_work(struct nic_fn *f, unsigned index, uint64_t cycles, sim_time_t now)
+sim_time_t nic_drv_work(struct nic_fn *f, unsigned index, uint64_t cycles, sim_time_t now)
 {
 	struct nic *n = f->nic;
 	if (!n->host)
@@ -126,8 +126,8 @@ void nic_drv_irq(struct nic_fn *f, unsigned index, sim_time_t now)
 	uint32_t k = r->wb - r->reaped;
 	uint64_t per_pkt = n->p.drv_pkt_cycles + n->p.app_cycles;
 	uint64_t total = n->p.drv_irq_cycles + k * per_pkt;
-	sim_time_t start = n->host ? drv_work(f, index, 0, now) : now;
-	sim_time_t end = drv_work(f, index, total, now);
+	sim_time_t start = n->host ? nic_drv_work(f, index, 0, now) : now;
+	sim_time_t end = nic_drv_work(f, index, total, now);
 	uint32_t i = 0;
 	for (uint32_t c = r->reaped; c != r->wb; c++, i++) {
 		struct nic_pkt *p = r->slot[c % r->size];

@@ -266,6 +266,10 @@ void nic_drv_irq(struct nic_fn *f, unsigned index, sim_time_t now);
  * rings the doorbell at once unless 'defer' (then nic_drv_kick does). */
 bool nic_drv_post_tx(struct nic_fn *f, unsigned q, struct nic_pkt *p, bool defer);
 void nic_drv_kick(struct nic_fn *f, unsigned q);
+/* Guest work of 'cycles' for vector 'index' of f from now: on the vCPU that
+ * takes the vector (host model: host_guest_work, after what its time line
+ * holds), else guest_clock cycles from now. Returns its end. */
+sim_time_t nic_drv_work(struct nic_fn *f, unsigned index, uint64_t cycles, sim_time_t now);
 /* Free TX descriptors of f's queue q (the driver's view). */
 uint32_t nic_drv_tx_free(const struct nic_fn *f, unsigned q);
 /* Initial RX descriptors of every ring, and their doorbells (at start). */

@@ -109,6 +109,16 @@ static sim_time_t gen_guest_cycles(void *dev, uint64_t cycles)
 	return nic_guest_cycles(dev, cycles);
 }
 
+/* rr think work on the vCPU that took the request's RX vector (2 x queue). */
+static sim_time_t gen_think(void *dev, struct net_gen *g, const struct net_pkt *req,
+			    uint64_t cycles)
+{
+	struct nic *n = dev;
+	struct nic_fn *f = &n->fns[nic_gen_of(g)->fn];
+	const struct nic_pkt *p = (const struct nic_pkt *)req;
+	return nic_drv_work(f, 2u * p->queue, cycles, sim_now(n->c.sim->k));
+}
+
 static const struct net_gen_ops nic_gen_ops = {
 	.alloc = gen_alloc,
 	.free = gen_free,
@@ -117,6 +127,7 @@ static const struct net_gen_ops nic_gen_ops = {
 	.rx = gen_rx,
 	.rx_free_at = gen_rx_free_at,
 	.guest_cycles = gen_guest_cycles,
+	.think = gen_think,
 };
 
 /* ---- the device's calls ---- */

@@ -9,7 +9,8 @@
  * packet due while the ring is full is dropped (tx_ring_full) and one due
  * while the vCPU is out of the guest (a kick exit) waits for it. rr: the
  * peer's request arrives from the wire, the driver receives it, the
- * application thinks think_cycles of guest CPU and posts the response; the
+ * application thinks think_cycles of guest CPU, on the vCPU's time line
+ * after the driver's work and exits, and posts the response; the
  * transaction is done when the response has left on the wire.
  *
  * 'trace:' replays a packet trace whose source is this device's name:
@@ -75,6 +76,23 @@ static sim_time_t gen_guest_cycles(void *dev, uint64_t cycles)
 	return vnet_guest_cycles(dev, cycles);
 }
 
+/* rr think work on the device's vCPU, after its exits and the driver's work
+ * (as the driver's own work: the vCPU is busy until it ends). */
+static sim_time_t gen_think(void *dev, struct net_gen *g, const struct net_pkt *req,
+			    uint64_t cycles)
+{
+	(void)g;
+	(void)req;
+	struct vnet *v = dev;
+	sim_time_t now = sim_now(v->c.sim->k);
+	sim_time_t end = v->hops->guest_work
+		? v->hops->guest_work(v->host, v->vm, (unsigned)v->p.vcpu, cycles)
+		: now + vnet_guest_cycles(v, cycles);
+	if (end > v->guest_busy)
+		v->guest_busy = end;
+	return end;
+}
+
 static const struct net_gen_ops vnet_gen_ops = {
 	.alloc = gen_alloc,
 	.free = gen_free,
@@ -83,6 +101,7 @@ static const struct net_gen_ops vnet_gen_ops = {
 	.rx = gen_rx,
 	.rx_free_at = gen_rx_free_at,
 	.guest_cycles = gen_guest_cycles,
+	.think = gen_think,
 };
 
 void vnet_traffic_rx(struct vnet *v, struct vnet_pkt *p, sim_time_t now)

@@ -34,6 +34,7 @@ struct stub {
 	bool wire_busy;
 	sim_time_t rx_free;
 	uint32_t flow_seen[8];
+	unsigned early;                 /* rr responses posted before their think work ended */
 };
 
 static struct net_pkt *stub_alloc(void *dev)
@@ -77,6 +78,8 @@ static enum net_gen_post stub_tx(void *dev, struct net_gen *g, struct net_pkt *p
 		return NET_GEN_FULL;
 	}
 	d->flow_seen[p->flow % 8]++;
+	if (p->t_due > sim_now(d->s->k))
+		d->early++;
 	net_fifo_push(&d->ring, p);
 	if (fill)
 		d->kicks_pending++;
@@ -134,6 +137,30 @@ static const struct net_gen_ops stub_ops = {
 	.guest_cycles = stub_guest_cycles,
 };
 
+/* rr think work on a vCPU time line the stub makes up: session 0 thinks
+ * 2 us, session 1 100 ns, whatever the cycles. */
+static sim_time_t stub_think(void *dev, struct net_gen *g, const struct net_pkt *req,
+			     uint64_t cycles)
+{
+	(void)g;
+	(void)cycles;
+	struct stub *d = dev;
+	return sim_now(d->s->k) + (req->session == 0 ? 2 * SIM_US : 100 * SIM_NS);
+}
+
+static const struct net_gen_ops stub_think_ops = {
+	.alloc = stub_alloc,
+	.free = stub_free,
+	.tx = stub_tx,
+	.tx_flush = stub_tx_flush,
+	.rx = stub_rx,
+	.rx_free_at = stub_rx_free_at,
+	.guest_cycles = stub_guest_cycles,
+	.think = stub_think,
+};
+
+static const struct net_gen_ops *stub_use = &stub_ops;
+
 static struct netgen_spec spec_stream(bool tx, uint64_t count)
 {
 	return (struct netgen_spec){ .fn = "dev", .kind = NETGEN_STREAM, .tx = tx, .size = 1000,
@@ -150,7 +177,7 @@ static void stub_run(struct stub *d, const struct netgen_spec *sp)
 	d->c.name = "dev";
 	d->c.sim = d->s;
 	net_pool_init(&d->pool, sizeof(struct stub_pkt));
-	assert_int_equal(net_gen_init(&d->g, sp, 0, &stub_ops, d, &d->c, &e), 0);
+	assert_int_equal(net_gen_init(&d->g, sp, 0, stub_use, d, &d->c, &e), 0);
 	net_gen_start(&d->g);
 	assert_int_equal(sim_run(d->s->k, SIM_TIME_MAX, &e), SIM_RUN_EMPTY);
 	net_gen_finish(&d->g);
@@ -229,6 +256,28 @@ static void test_rr_closed_loop(void **state)
 	stub_done(&d);
 }
 
+/* The device's think op: think work that ends out of order (session 1's
+ * request came second but its think ends first) still posts each response
+ * when its own work ends. */
+static void test_rr_think_op(void **state)
+{
+	(void)state;
+	struct stub d;
+	struct netgen_spec sp = spec_stream(false, 6);
+	sp.kind = NETGEN_RR;
+	sp.sessions = 2;
+	sp.peer_latency = SIM_US;
+	stub_use = &stub_think_ops;
+	stub_run(&d, &sp);
+	stub_use = &stub_ops;
+	assert_int_equal(*d.g.st_transactions, 6);
+	assert_int_equal(d.early, 0);
+	/* session 1: 50 ns to the driver, 100 ns thinking, 100 ns on the wire */
+	assert_int_equal((uint64_t)hist_quantile(d.g.st_rr_latency, 0.0), 250 * SIM_NS);
+	assert_true(hist_quantile(d.g.st_rr_latency, 1.0) >= 2150.0 * SIM_NS);
+	stub_done(&d);
+}
+
 /* The pool hands out zeroed packets and does not grow once warm; FIFOs keep order. */
 static void test_pool_and_fifo(void **state)
 {
@@ -266,6 +315,7 @@ int main(void)
 		cmocka_unit_test(test_stream_tx_rate_drops),
 		cmocka_unit_test(test_stream_rx),
 		cmocka_unit_test(test_rr_closed_loop),
+		cmocka_unit_test(test_rr_think_op),
 		cmocka_unit_test(test_pool_and_fifo),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

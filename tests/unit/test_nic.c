@@ -323,6 +323,36 @@ static void test_guest_work_on_vcpu(void **state)
 	assert_true(gbps[0] > 9.5);
 }
 
+/* rr over a host: the application's think time is guest work on the vCPU
+ * that took the request (counted there, after the handler's work), and
+ * adds its duration at the host's clock to every transaction. */
+static void test_rr_think_on_vcpu(void **state)
+{
+	(void)state;
+	static const char vm0[] =
+		"vms:\n  - {name: vm0, memory: [{base: 4GiB, size: 1GiB}], devices: [nic0.vf1]}\n";
+	static const unsigned think[] = { 0, 20000 };
+	double work[2], lat[2];
+	for (unsigned i = 0; i < 2; i++) {
+		char keys[1024];
+		snprintf(keys, sizeof(keys), VFS3 "    host: hv\n    itr_packets: 1\n"
+			 "    traffic: [{fn: nic0.vf1, type: rr, size: 64, count: 20, "
+			 "think_cycles: %u}]\n  - {name: hv, type: host, clock: 2GHz}\n", think[i]);
+		struct run r;
+		nic_run(&r, keys, vm0, true);
+		if (r.status)
+			fail_msg("%s", r.e.msg);
+		assert_int_equal(stat(&r, "components.nic0.gen0.transactions"), 20);
+		work[i] = stat(&r, "vcpus.vm0.guest_work_cycles");
+		lat[i] = stat(&r, "components.nic0.gen0.rr_latency_ns.mean");
+		run_free(&r);
+	}
+	assert_true(work[1] - work[0] >= 20 * 20000.0);
+	assert_true(work[1] - work[0] < 20 * 20000.0 + 20 * 1300.0);
+	/* 20,000 cycles at 2 GHz: 10 us more per transaction */
+	assert_true(lat[1] - lat[0] > 9990.0 && lat[1] - lat[0] < 10500.0);
+}
+
 /* Component order does not matter: a NIC with VFs and a host listed before
  * the root complex elaborates after enumeration (root complexes enumerate
  * first) and gives the same stats as in the usual order. */
@@ -384,6 +414,7 @@ int main(void)
 		cmocka_unit_test(test_rr),
 		cmocka_unit_test(test_packet_trace),
 		cmocka_unit_test(test_guest_work_on_vcpu),
+		cmocka_unit_test(test_rr_think_on_vcpu),
 		cmocka_unit_test(test_component_order),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

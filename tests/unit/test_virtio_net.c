@@ -305,10 +305,11 @@ static void test_real_host(void **state)
 	assert_int_equal(stat(&r, "vm_exits.by_reason.eoi"), irqs);
 	assert_int_equal(stat(&r, "interrupts.delivered"), irqs);
 	assert_int_equal(stat(&r, "hypervisor.work_cycles"), stat(&r, "components.v.host_cycles"));
-	/* the driver's work went onto the vCPU: 1,000 per RX handler, 300 per packet */
+	/* the driver's work went onto the vCPU: 1,000 per RX handler, 300 per
+	 * packet; and the rr application's think time, 2,000 per request */
 	double rx_irqs = irqs - stat(&r, "components.v.tx_interrupts");
 	assert_int_equal(stat(&r, "vcpus.vm0.guest_work_cycles"),
-			 rx_irqs * 1000 + stat(&r, "components.v.rx_packets") * 300);
+			 rx_irqs * 1000 + stat(&r, "components.v.rx_packets") * (300 + 2000));
 	run_free(&r);
 	run_text(&r, "components:\n  - {name: v, type: virtio_net, host: hv}\n", false);
 	assert_int_equal(r.status, IOV_BAD_INPUT);
