@@ -76,8 +76,8 @@ static const struct param_desc nic_param_desc[] = {
 	  "embedded switch on: a TX packet for another function's MAC on the same VLAN stays in "
 	  "the device; false: every TX packet goes out on the wire" },
 	{ "guest_clock", PARAM_FREQ, NP(guest_clock), "2.5GHz", 1e6, 1e11, NULL,
-	  "the guests' CPU clock for the rr think time, and for the driver's and application's "
-	  "cycles without a host model (with one they run on the vCPU, at the host's clock)" },
+	  "the guests' CPU clock for the driver's, application's and rr think cycles without a "
+	  "host model (with one they run on the vCPU, at the host's clock)" },
 	{ "drv_irq_cycles", PARAM_U64, NP(drv_irq_cycles), "1000", 0, 1e9, NULL,
 	  "guest cycles of the driver's handler per interrupt (assumption)" },
 	{ "drv_pkt_cycles", PARAM_U64, NP(drv_pkt_cycles), "300", 0, 1e9, NULL,
