@@ -9,7 +9,8 @@
  * is in; writes split at MPS and 4 KiB boundaries. Requests carry the routing
  * ID and flow of the function whose ring the job serves; with that function's
  * Bus Master Enable clear a job is dropped (counted, and as blocked DMA in the
- * isolation accounting).
+ * isolation accounting) - MSI-X messages too, being memory writes (PCIe Base
+ * Spec 7.5.1.1.3).
  *
  * Not modelled: separate engines per queue, read completion reordering
  * checks, relaxed ordering between the channels (posted writes stay in
@@ -100,7 +101,7 @@ void nic_dma_submit(struct nic_dma *d, struct nic_job *j)
 	j->epoch = j->ring->fn->epoch;
 	if (j->kind == NJ_MSI)
 		j->len = 4;
-	if (j->kind != NJ_MSI && !pf->bme) {
+	if (!pf->bme) {                 /* MSI-X too: it is a memory write */
 		(*d->st_bme_blocked)++;
 		iso_blocked_flow(d->nic->c.sim, j->ring->fn->flow);
 		j->failed = true;

@@ -292,8 +292,10 @@ void nic_ring_interrupt(struct nic_ring *r)
 		return;
 	j->kind = NJ_MSI;
 	j->ring = r;
-	(*f->st.interrupts)++;
-	(*n->tot->interrupts)++;
+	if (f->pfn->bme) {              /* else the engine drops it (counted there) */
+		(*f->st.interrupts)++;
+		(*n->tot->interrupts)++;
+	}
 	nic_dma_submit(&n->dma, j);
 }
 
@@ -360,10 +362,12 @@ void nic_job_done(struct nic *n, struct nic_job *j)
 		ring_try_fetch(r);
 		break;
 	case NJ_WRITEBACK:
-		r->wb += j->count;
+		if (!j->failed)         /* a blocked write-back tells the driver nothing */
+			r->wb += j->count;
 		break;
 	case NJ_MSI:
-		nic_irq_sent(r->fn, r->vector);
+		if (!j->failed)
+			nic_irq_sent(r->fn, r->vector);
 		break;
 	}
 }

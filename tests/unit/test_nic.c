@@ -353,6 +353,27 @@ static void test_rr_think_on_vcpu(void **state)
 	assert_true(lat[1] - lat[0] > 9990.0 && lat[1] - lat[0] < 10500.0);
 }
 
+/* VFs without Bus Master Enable: nothing of theirs reaches memory, so their
+ * guests see no packets and no interrupts (MSI-X messages are memory writes:
+ * BME clear stops them too, PCIe Base Spec 7.5.1.1.3). */
+static void test_bme_off(void **state)
+{
+	(void)state;
+	struct run r;
+	nic_run(&r, "    sriov: {total_vfs: 4, num_vfs: 3, vf_bars: [16KiB], ari: true, "
+		"vf_bme: false}\n"
+		"    traffic: [{fn: nic0.vf1, type: stream, dir: rx, size: 1000, count: 50}, "
+		"{fn: nic0.vf2, type: stream, dir: tx, size: 1000, count: 50}]\n", two_vms, true);
+	assert_int_equal(r.status, 0);
+	assert_true(stat(&r, "components.nic0.dma.bme_blocked") > 0);
+	assert_int_equal(stat(&r, "components.nic0.vf1.rx_packets"), 0);
+	assert_int_equal(stat(&r, "components.nic0.vf2.tx_packets"), 0);
+	assert_int_equal(stat(&r, "components.nic0.dma.msis"), 0);
+	assert_int_equal(stat(&r, "components.nic0.vf1.interrupts"), 0);
+	assert_int_equal(stat(&r, "components.nic0.dma.write_tlps"), 0);
+	run_free(&r);
+}
+
 /* Component order does not matter: a NIC with VFs and a host listed before
  * the root complex elaborates after enumeration (root complexes enumerate
  * first) and gives the same stats as in the usual order. */
@@ -415,6 +436,7 @@ int main(void)
 		cmocka_unit_test(test_packet_trace),
 		cmocka_unit_test(test_guest_work_on_vcpu),
 		cmocka_unit_test(test_rr_think_on_vcpu),
+		cmocka_unit_test(test_bme_off),
 		cmocka_unit_test(test_component_order),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
