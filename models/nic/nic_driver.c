@@ -64,6 +64,8 @@ static void drv_doorbell(struct nic_ring *r, sim_time_t at)
 {
 	if (r->db_pending || r->tail == r->tail_db)
 		return;
+	if (at < r->fn->db_not_before)
+		at = r->fn->db_not_before;
 	r->db_pending = true;
 	sim_schedule_at(r->fn->nic->c.sim->k, at, drv_doorbell_event, r);
 }
@@ -147,7 +149,10 @@ void nic_drv_irq(struct nic_fn *f, unsigned index, sim_time_t now)
 		r->tail += k;           /* the same buffers, posted again */
 		drv_doorbell(r, end);
 	} else {
+		/* what the stack posts from the handler is rung after its work */
+		f->db_not_before = end;
 		nic_traffic_tx_room(n, f, r->q);
+		f->db_not_before = 0;
 		if (r->tail != r->tail_db)
 			drv_doorbell(r, end);
 	}

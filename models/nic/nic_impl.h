@@ -171,6 +171,7 @@ struct nic_fn {
 	uint64_t mem_base, mem_size;    /* its rings and buffers in guest memory (IOVA) */
 	struct nic_fn_stats st;
 	uint32_t tx_queue_rr;           /* next TX queue for packets without a flow */
+	sim_time_t db_not_before;       /* in a handler: its doorbells leave when its work ends */
 	/* Function Level Reset (nic_flr.c) */
 	bool in_flr;                    /* the function is resetting: no DMA, doorbells ignored */
 	bool drv_down;                  /* its driver has not (re)initialised it: queues disabled */
