@@ -11,8 +11,9 @@
  *         think_cycles guest cycles and posts the response (TX, through the
  *         backlog); the device's think op reserves that work on the vCPU
  *         that received the request (after its exits and driver work; with
- *         no host it is think_cycles of the guest clock from the handler); when it has left on the wire the transaction is done
- *         (latency from the peer's request send), and the peer sends the next
+ *         no host it is think_cycles of the guest clock from the handler);
+ *         when it has left on the wire the transaction is done (latency
+ *         from the peer's request send), and the peer sends the next
  *         request peer_latency later.
  * Flow k of a generator labels its k-th packet (k mod flows; rr: the session).
  *

@@ -148,9 +148,11 @@ void nic_traffic_tx_wire(struct nic *n, struct nic_pkt *p, sim_time_t now)
 void nic_traffic_tx_room(struct nic *n, struct nic_fn *f, unsigned q)
 {
 	(void)q;
-	for (size_t i = 0; i < n->ngens; i++)
-		if (n->gens[i].fn == f->idx && n->gens[i].g.s.tx)
-			net_gen_fill(&n->gens[i].g);
+	for (size_t i = 0; i < n->ngens; i++) {
+		struct net_gen *g = &n->gens[i].g;
+		if (n->gens[i].fn == f->idx && (g->s.tx || g->s.kind == NETGEN_RR))
+			net_gen_fill(g);        /* rr: responses waiting for room */
+	}
 	if (n->trace_waiting && n->trace_have) {
 		n->trace_waiting = false;
 		sim_schedule(n->c.sim->k, 0, nic_trace_event, n);

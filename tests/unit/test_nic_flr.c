@@ -136,12 +136,31 @@ static void test_flr_rx(void **state)
 	run_free(&r);
 }
 
+/* rr: a response whose think work ends while the VF is down waits for the
+ * re-armed driver and goes then (the session lives on): 100 us of think,
+ * the FLR from 50 us to 100 us, re-armed at 120 us. */
+static void test_flr_rr_resumes(void **state)
+{
+	(void)state;
+	struct run r;
+	flr_run(&r, "", "    events: [{at: 50us, op: flr, vf: 1}]\n"
+		"    traffic: [{fn: nic0.vf1, type: rr, size: 64, count: 5, "
+		"think_cycles: 250000}]\n", true);
+	assert_int_equal(r.status, 0);
+	assert_int_equal(stat(&r, "components.nic0.vf1.flrs"), 1);
+	assert_int_equal(stat(&r, "components.nic0.gen0.transactions"), 5);
+	/* the first waited for the re-arm: more than 120 us */
+	assert_true(stat(&r, "components.nic0.gen0.rr_latency_ns.max") > 120000.0);
+	run_free(&r);
+}
+
 /* Bad events are located errors. */
 static void test_flr_bad_events(void **state)
 {
 	(void)state;
 	struct run r;
-	flr_run(&r, "", TX_TRAFFIC "    events: [{at: 1us, op: flr, vf: 3}, {at: 2us, op: flr, vf: 4}]\n", false);
+	flr_run(&r, "", TX_TRAFFIC "    events: [{at: 1us, op: flr, vf: 3}, "
+		"{at: 2us, op: flr, vf: 4}]\n", false);
 	assert_int_equal(r.status, IOV_BAD_INPUT);
 	assert_non_null(strstr(r.e.msg, "VF 4"));
 	run_free(&r);
@@ -157,6 +176,7 @@ int main(void)
 		cmocka_unit_test(test_flr_no_dma),
 		cmocka_unit_test(test_flr_down),
 		cmocka_unit_test(test_flr_rx),
+		cmocka_unit_test(test_flr_rr_resumes),
 		cmocka_unit_test(test_flr_bad_events),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
