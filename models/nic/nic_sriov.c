@@ -115,6 +115,7 @@ static int vf_config_check(struct nic *n, unsigned nvfs, struct iov_err *e)
 	if (l->kind != CFG_SEQ)
 		return cfg_err(e, l, "vf_config must be a list of {vf, queue_pairs, mac, vlan, rate, "
 			       "trusted}");
+	bool seen[NIC_MAX_FNS] = { false };
 	for (size_t i = 0; i < l->n; i++) {
 		struct vf_cfg c;
 		memset(&c, 0, sizeof(c));
@@ -124,6 +125,10 @@ static int vf_config_check(struct nic *n, unsigned nvfs, struct iov_err *e)
 			return cfg_err(e, cfg_get(l->items[i], "vf"), "%s: vf_config for VF %llu, but "
 				       "%u VFs are enabled (sriov: num_vfs)", n->c.name,
 				       (unsigned long long)c.vf, nvfs);
+		if (seen[c.vf])         /* vf_entry would use the first only */
+			return cfg_err(e, cfg_get(l->items[i], "vf"), "%s: second vf_config entry for "
+				       "VF %llu", n->c.name, (unsigned long long)c.vf);
+		seen[c.vf] = true;
 	}
 	return 0;
 }

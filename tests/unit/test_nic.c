@@ -156,6 +156,9 @@ static void assert_refused(const char *keys, const char *vms, const char *msg)
 static void test_resource_refusal(void **state)
 {
 	(void)state;
+	/* two entries for one VF: the second would be ignored */
+	assert_refused(VFS3 "    vf_config: [{vf: 2, vlan: 5}, {vf: 2, vlan: 6}]\n", two_vms,
+		       "second vf_config entry for VF 2");
 	/* PF 1 + 3 VFs x 4 = 13 > 10: VF 3 is refused (2 left) */
 	assert_refused(VFS3 "    vf_queue_pairs: 4\n    total_queue_pairs: 10\n", two_vms,
 		       "VF 3 asks for 4 queue pairs; the device has 10 (total_queue_pairs), 1 "
