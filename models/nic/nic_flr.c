@@ -22,7 +22,8 @@
  * reset), posts its RX descriptors again and its generators go on; down -
  * the VF stays disabled (no driver), BME clear. rr transactions whose
  * request or response was in the VF at the reset are lost (TCP's
- * retransmission is not modelled).
+ * retransmission is not modelled); a response still being thought about is
+ * sent after the re-arm.
  *
  * 'events:' lists {at, op: flr, vf}. An FLR of a VF already resetting is
  * refused by sriov_vf_flr (components.<nic>.sriov.vf_flrs counts started ones).
