@@ -236,6 +236,7 @@ static struct component *vnet_create(struct sim *s, const char *name, const void
 		return NULL;
 	}
 	v->p = *(const struct vnet_params *)params;
+	v->node = node;
 	net_pool_init(&v->pkts, sizeof(struct vnet_pkt));
 	component_init(&v->c, s, &model_virtio_net, name, &v->p.guest_clock);
 	vnet_wire_init(v);
@@ -281,6 +282,13 @@ static int vnet_elaborate(struct component *c, struct iov_err *e)
 	if (v->vm < 0)
 		return iov_err_set(e, IOV_BAD_INPUT, "virtio_net '%s' is in no VM: list it in the "
 				   "devices: of a VM under vms:", c->name);
+	unsigned n = host_vm_vcpus(v->host, v->vm);
+	if (v->p.vcpu >= n) {
+		const struct cfg_node *at = v->node ? cfg_get(v->node, "vcpu") : NULL;
+		return cfg_err(e, at ? at : v->node, "virtio_net '%s': vcpu %llu: its VM has %u "
+			       "vCPU%s (the host's vcpus)", c->name, (unsigned long long)v->p.vcpu,
+			       n, n == 1 ? "" : "s");
+	}
 	return 0;
 }
 
