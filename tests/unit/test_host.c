@@ -147,6 +147,17 @@ static void test_exitless_injection(void **state)
 	assert_int_equal(stat(&r, "vm_exits.by_reason.external_interrupt"), 1);
 	assert_int_equal(stat(&r, "vm_exits.by_reason.eoi"), 2);
 	run_free(&r);
+	/* eight vectors inside the first one's exit (1,282 ns at 2 GHz): all seven
+	 * later ones are injected at its entry, however many EOI exits the earlier
+	 * ones have reserved meanwhile (the vCPU once remembered only its last
+	 * four root-mode segments and lost the exit it was in) */
+	run_ok(&r, "vectors: 8, trace: {gen: msi, interval: 100ns, count: 8}", IDLE,
+	       ", delivery: emulated, eoi_virt: false");
+	assert_int_equal(stat(&r, "interrupts.delivered"), 8);
+	assert_int_equal(stat(&r, "interrupts.exitless_injections"), 7);
+	assert_int_equal(stat(&r, "vm_exits.by_reason.external_interrupt"), 1);
+	assert_int_equal(stat(&r, "vm_exits.by_reason.eoi"), 8);
+	run_free(&r);
 	/* far apart: each takes its own exit */
 	run_ok(&r, "vectors: 2, trace: {gen: msi, interval: 10us, count: 2}", IDLE,
 	       ", delivery: emulated, eoi_virt: true");
