@@ -591,6 +591,41 @@ static void test_two_hosts(void **state)
 	run_free(&r);
 }
 
+static struct host *late_exit_host;
+
+static void late_exit(void *arg)
+{
+	(void)arg;
+	host_vm_exit(late_exit_host, 0, 0, HOST_EXIT_MMIO, 0);
+}
+
+static void on_irq_then_exit(void *ctx, const struct pcie_fn *fn, unsigned index, sim_time_t now)
+{
+	(void)fn;
+	(void)index;
+	sim_schedule_at(ctx, now + SIM_NS, late_exit, NULL);   /* inside the handler's time */
+}
+
+/* An idle guest (initially halted) halts again after an exit reserved past
+ * its pending idle check: the exit looks again when it ends. (It stayed
+ * running for the rest of the run: no halt exit, later interrupts exited
+ * instead of waking it.) */
+static void test_idle_after_late_exit(void **state)
+{
+	(void)state;
+	struct run r;
+	build(&r, IDLE, IDLE, ", clock: 1GHz, delivery: emulated, vcpu_state: halted", false);
+	assert_int_equal(r.status, 0);
+	late_exit_host = host_find(r.s, "hv");
+	static const struct host_irq_ops ops = { .handle = on_irq_then_exit };
+	host_inject_virq(late_exit_host, 0, 0, NULL, 0, &ops, r.s->k);
+	assert_int_equal(sim_execute(r.s, NULL, NULL, &r.e), 0);
+	assert_int_equal(stat(&r, "interrupts.wakeups"), 1);
+	assert_int_equal(stat(&r, "vm_exits.by_reason.mmio"), 1);
+	assert_int_equal(stat(&r, "vm_exits.by_reason.halt"), 1);
+	run_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -614,6 +649,7 @@ int main(void)
 		cmocka_unit_test(test_indirect_cost),
 		cmocka_unit_test(test_vcpu_utilisation),
 		cmocka_unit_test(test_busy_vcpu_merging),
+		cmocka_unit_test(test_idle_after_late_exit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
