@@ -557,6 +557,27 @@ static void test_guest_dma_requests(void **state)
 		assert_int_equal(stat(&r, "flows.d0.isolation.blocked"), guest ? 1 : 0);
 		run_free(&r);
 	}
+	/* the asking vCPU busy with guest work until 10 us: its hypercall exit
+	 * (and the map) come after that work, so the read at 5 us faults too
+	 * (the map was made at 1.65 us, before the guest could have asked) */
+	{
+		char text[4096], d0[256];
+		snprintf(d0, sizeof(d0), "max_outstanding: 1, trace: {gen: seq, base: 0x1000, "
+			 "window: 4KiB, size: 64, count: 2, interval: 3950ns, start: 1050ns}");
+		snprintf(text, sizeof(text), fmt, d0, IDLE, ", vcpus: 2}\n  - {name: iommu, type: "
+			 "iommu, rc: rc, events: [{at: 1us, op: map, vm: vm0, iova: 0x1000, hpa: 4GiB, "
+			 "size: 4KiB, by: guest, vcpu: 1}]");
+		struct run r;
+		run_text(&r, text, false);
+		assert_int_equal(r.status, 0);
+		struct host *h = host_find(r.s, "hv");
+		assert_int_equal(host_guest_work(h, 0, 1, 20000), 10 * SIM_US);
+		assert_int_equal(sim_execute(r.s, NULL, NULL, &r.e), 0);
+		assert_int_equal(stat(&r, "iommu.maps"), 1);
+		assert_int_equal(stat(&r, "vm_exits.by_reason.hypercall"), 1);
+		assert_int_equal(stat(&r, "flows.d0.isolation.blocked"), 2);
+		run_free(&r);
+	}
 	/* by: guest without a host component: refused before the run */
 	static const char *const nohost =
 		"components:\n"
