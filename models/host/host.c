@@ -492,8 +492,11 @@ void host_vcpu_finish(struct host *h, sim_time_t now)
 static void host_destroy(struct component *c)
 {
 	struct host *h = container_of(c, struct host, c);
-	for (size_t v = 0; v < h->nvms; v++)
+	for (size_t v = 0; v < h->nvms; v++) {
+		for (unsigned i = 0; h->vms[v].vcpus && i < h->vms[v].nvcpus; i++)
+			free(h->vms[v].vcpus[i].root);
 		free(h->vms[v].vcpus);
+	}
 	free(h->vms);
 	free(h->by_apic);
 	free(h->hvec_virq);

@@ -3,8 +3,9 @@
  * Guests' requests: an IOMMU 'events' entry with by: guest is a guest driver
  * registering or releasing a DMA buffer through a paravirtual hypercall
  * (the least-privilege policy of dma_map: registered, kept up during the
- * run): one hypercall VM exit (cycles_hypercall) on the asking vCPU, and the
- * IOMMU edits the domain when it is handled.
+ * run): one hypercall VM exit (cycles_hypercall) on the asking vCPU, after
+ * the work already reserved on its time line, and the IOMMU edits the domain
+ * when it is handled.
  *
  * The IOMMU records a fault in a fault-recording register and raises a
  * fault-event interrupt when none is pending (models/iommu/iommu.c); this is
@@ -47,12 +48,17 @@ static void host_fault(void *ctx, uint16_t rid, uint64_t addr, unsigned reason, 
 }
 
 /* A guest's DMA map/unmap request (IOMMU events with by: guest): a hypercall
- * exit of that vCPU. */
+ * exit of that vCPU. Returns the delay to its handling's end: the exit is
+ * taken once the vCPU is done with the work already on its time line. */
 static sim_time_t host_guest_request(void *ctx, unsigned vm, unsigned vcpu)
 {
 	struct host *h = ctx;
+	sim_time_t now = sim_now(h->c.sim->k), start = now;
 	(*h->st_guest_requests)++;
-	return host_vm_exit(h, (int)vm, vcpu, HOST_EXIT_HYPERCALL, 0);
+	if (!host_ready(h, h->c.sim->err) && vm < h->nvms && vcpu < h->vms[vm].nvcpus &&
+	    h->vms[vm].vcpus[vcpu].busy_until > now)
+		start = h->vms[vm].vcpus[vcpu].busy_until;
+	return start - now + host_vm_exit(h, (int)vm, vcpu, HOST_EXIT_HYPERCALL, 0);
 }
 
 static const struct iommu_hv_ops host_iommu_ops = {

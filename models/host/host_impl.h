@@ -60,7 +60,7 @@ struct host_params {
 	sim_time_t iec_latency, ir_read_latency;
 };
 
-#define VCPU_ROOT_SEGS 4                /* root-mode segments a vCPU remembers */
+#define VCPU_ROOT_SEGS 8                /* initial room for its root-mode segments */
 
 struct host;
 struct host_vm;
@@ -73,8 +73,11 @@ struct host_vcpu {
 	enum host_vcpu_state state;
 	bool idle;                      /* halts again once it has nothing to do */
 	sim_time_t busy_until;          /* end of the work reserved on its time line */
-	sim_time_t root[VCPU_ROOT_SEGS][2];   /* latest root-mode segments [from, to) reserved */
-	unsigned root_next;
+	/* root-mode segments [from, to) reserved and not yet over, oldest first (a
+	 * ring of root_cap, grown when a backlog needs more: never per interrupt
+	 * once warm) */
+	sim_time_t (*root)[2];
+	unsigned root_head, root_n, root_cap;
 	sim_time_t resume_at;
 	unsigned inflight;              /* interrupts on their way to / in its handler */
 	uint64_t pda;                   /* posted-interrupt descriptor (posted VMs) */
@@ -220,9 +223,11 @@ void vcpu_run_handler(struct host_vcpu *v, struct host_irq *r, sim_time_t t, boo
 /* Wake halted v from time t (a host wakeup, not a guest exit): returns when
  * it is back in guest mode. */
 sim_time_t vcpu_wake(struct host_vcpu *v, sim_time_t t);
-/* Is v in root mode at time now (inside one of its remembered segments)? */
+/* Is v in root mode at time now (inside one of its reserved segments)? */
 bool vcpu_in_root(const struct host_vcpu *v, sim_time_t now);
-/* Reserve [from, to) on v's time line as root mode (an exit, a wakeup). */
+/* Reserve [from, to) on v's time line as root mode (an exit, a wakeup);
+ * segments over by now are forgotten. Out of memory: the run is stopped
+ * with the error set (the time is still reserved). */
 void vcpu_root(struct host_vcpu *v, sim_time_t from, sim_time_t to);
 /* Reserve an exit of 'cycles' direct cost from 'from' on v's time line (root
  * mode), then its indirect cost (exit_indirect x cycles of lost guest time,

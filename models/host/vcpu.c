@@ -3,7 +3,7 @@
  * Each vCPU is pinned to its own physical CPU (APIC ID 1, 2, ... in VM
  * order; APIC 0 is the host's). Its work is one time line: exits, wakeups
  * and guest handlers are reserved one after the other from busy_until; the
- * last VCPU_ROOT_SEGS reserved root-mode segments (exits, wakeups) are
+ * root-mode segments (exits, wakeups) reserved and not yet over are
  * remembered, so the delivery paths (apic.c, host_posted.c) can tell whether
  * the vCPU is in root mode at a given time. Guest work (host_guest_work:
  * drivers, applications) is reserved on the same line, so exits and work
@@ -28,6 +28,7 @@
  * time is lost, later), indirect costs that depend on the working set.
  */
 #include <math.h>
+#include <stdlib.h>
 
 #include "models/host/host_impl.h"
 
@@ -51,14 +52,45 @@ sim_time_t vcpu_wake(struct host_vcpu *v, sim_time_t t)
 	return v->busy_until;
 }
 
+/* Room for one more root segment: the ring doubles, oldest first at 0. */
+static bool vcpu_root_room(struct host_vcpu *v)
+{
+	if (v->root_n < v->root_cap)
+		return true;
+	unsigned cap = v->root_cap ? 2 * v->root_cap : VCPU_ROOT_SEGS;
+	sim_time_t (*n)[2] = malloc(cap * sizeof(*n));
+	if (!n) {
+		iov_err_set(v->h->c.sim->err, IOV_INTERNAL, "out of memory");
+		sim_abort(v->h->c.sim);
+		return false;
+	}
+	for (unsigned i = 0; i < v->root_n; i++) {
+		n[i][0] = v->root[(v->root_head + i) % v->root_cap][0];
+		n[i][1] = v->root[(v->root_head + i) % v->root_cap][1];
+	}
+	free(v->root);
+	v->root = n;
+	v->root_head = 0;
+	v->root_cap = cap;
+	return true;
+}
+
 void vcpu_root(struct host_vcpu *v, sim_time_t from, sim_time_t to)
 {
+	sim_time_t now = sim_now(v->h->c.sim->k);
 	v->root_ps += to - from;
-	v->root[v->root_next][0] = from;
-	v->root[v->root_next][1] = to;
-	v->root_next = (v->root_next + 1) % VCPU_ROOT_SEGS;
 	if (to > v->busy_until)
 		v->busy_until = to;
+	/* segments are reserved in time order: the over ones are at the front */
+	while (v->root_n && v->root[v->root_head][1] <= now) {
+		v->root_head = (v->root_head + 1) % v->root_cap;
+		v->root_n--;
+	}
+	if (to <= from || !vcpu_root_room(v))
+		return;
+	unsigned i = (v->root_head + v->root_n++) % v->root_cap;
+	v->root[i][0] = from;
+	v->root[i][1] = to;
 }
 
 void vcpu_guest(struct host_vcpu *v, sim_time_t from, sim_time_t to)
@@ -110,9 +142,11 @@ unsigned host_vm_vcpus(struct host *h, int vm)
 
 bool vcpu_in_root(const struct host_vcpu *v, sim_time_t now)
 {
-	for (unsigned i = 0; i < VCPU_ROOT_SEGS; i++)
-		if (now >= v->root[i][0] && now < v->root[i][1])
+	for (unsigned i = 0; i < v->root_n; i++) {
+		const sim_time_t *seg = v->root[(v->root_head + i) % v->root_cap];
+		if (now >= seg[0] && now < seg[1])
 			return true;
+	}
 	return false;
 }
 

@@ -53,6 +53,7 @@ sim_time_t host_vm_exit(struct host *h, int vm, unsigned vcpu, enum host_exit_re
 		sim_time_t now = sim_now(h->c.sim->k);
 		sim_time_t t = v->busy_until > now ? v->busy_until : now;
 		vcpu_exit_reserve(v, t, cycles, reason != HOST_EXIT_HALT);
+		vcpu_idle_check(v);     /* an idle guest's pending check may now be early */
 	}
 	return d;
 }

@@ -73,8 +73,8 @@ static const struct param_desc vnet_param_desc[] = {
 	{ "rx_backlog", PARAM_U64, VP(rx_backlog), "1000", 1, 1e9, NULL,
 	  "RX packets the host holds for the guest (Linux tap's default tx_queue_len); more drop" },
 	{ "guest_clock", PARAM_FREQ, VP(guest_clock), "2.5GHz", 1e6, 1e11, NULL,
-	  "the guest's CPU clock for the rr think time, and for the driver's and application's "
-	  "cycles when the host has no guest_work call (the host model's run on the vCPU)" },
+	  "the guest's CPU clock for the driver's, application's and rr think cycles when the "
+	  "host has no guest_work call (with the host model they run on the vCPU, at its clock)" },
 	{ "drv_irq_cycles", PARAM_U64, VP(drv_irq_cycles), "1000", 0, 1e9, NULL,
 	  "guest cycles of the driver's handler per interrupt (assumption, as the NIC's)" },
 	{ "drv_pkt_cycles", PARAM_U64, VP(drv_pkt_cycles), "300", 0, 1e9, NULL,
@@ -236,6 +236,7 @@ static struct component *vnet_create(struct sim *s, const char *name, const void
 		return NULL;
 	}
 	v->p = *(const struct vnet_params *)params;
+	v->node = node;
 	net_pool_init(&v->pkts, sizeof(struct vnet_pkt));
 	component_init(&v->c, s, &model_virtio_net, name, &v->p.guest_clock);
 	vnet_wire_init(v);
@@ -281,6 +282,13 @@ static int vnet_elaborate(struct component *c, struct iov_err *e)
 	if (v->vm < 0)
 		return iov_err_set(e, IOV_BAD_INPUT, "virtio_net '%s' is in no VM: list it in the "
 				   "devices: of a VM under vms:", c->name);
+	unsigned n = host_vm_vcpus(v->host, v->vm);
+	if (v->p.vcpu >= n) {
+		const struct cfg_node *at = v->node ? cfg_get(v->node, "vcpu") : NULL;
+		return cfg_err(e, at ? at : v->node, "virtio_net '%s': vcpu %llu: its VM has %u "
+			       "vCPU%s (the host's vcpus)", c->name, (unsigned long long)v->p.vcpu,
+			       n, n == 1 ? "" : "s");
+	}
 	return 0;
 }
 

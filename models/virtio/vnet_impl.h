@@ -92,6 +92,7 @@ struct vnet_stats {
 struct vnet {
 	struct component c;
 	struct vnet_params p;
+	const struct cfg_node *node;    /* the component's map, for located errors */
 	const struct vnet_host_ops *hops;
 	void *host;
 	int vm;

