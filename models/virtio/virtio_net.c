@@ -273,7 +273,8 @@ static int vnet_elaborate(struct component *c, struct iov_err *e)
 	v->vm = iso_vm_of(s, c->name);
 	v->fn.vm = v->vm;
 	if (v->hops)
-		return 0;                       /* a stub host (unit tests) */
+		return 0;       /* a host given with virtio_net_use_host answers for its own
+				 * VMs and vCPUs; the checks below are the host component's */
 	v->host = vnet_host_default(s, v->p.host, &v->hops);
 	if (!v->host)
 		return iov_err_set(e, IOV_BAD_INPUT, "virtio_net '%s': no host component '%s' "

@@ -2,8 +2,9 @@
  *
  * The device reaches the hypervisor model only through these four calls.
  * By default they are models/host/host.h's (host_vm_exit, host_cpu_work,
- * host_inject_virq, host_guest_work on the component named by the 'host' parameter); a unit
- * test may put a stub host behind them with virtio_net_use_host.
+ * host_inject_virq, host_guest_work on the component named by the 'host' parameter);
+ * virtio_net_use_host puts another implementation behind them (the unit tests
+ * drive the device through their own, counting host).
  */
 #ifndef IOVSIM_VIRTIO_NET_H
 #define IOVSIM_VIRTIO_NET_H

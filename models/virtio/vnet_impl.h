@@ -5,8 +5,8 @@
  * the wire), vnet_guest.c (the guest driver: TX posts and kicks, the RX
  * handler, refills), vnet_traffic.c (packet traces and the stream / rr
  * generators' device side), vnet_host.c (the calls into the host model,
- * behind an ops table so unit tests can drive the device through a stub
- * host). Shared with the SR-IOV NIC in models/net/: the packet pool and
+ * behind an ops table, so another implementation - the unit tests' counting
+ * host - can stand in for the host model). Shared with the SR-IOV NIC in models/net/: the packet pool and
  * FIFOs (net_pkt), the generators' engine (net_traffic, netgen), the port's
  * line-rate timing (net_wire).
  */
