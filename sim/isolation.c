@@ -279,6 +279,14 @@ void iso_free(struct sim_isolation *iso)
 	iso->nvms = 0;
 }
 
+int iso_vm_index(const struct sim *s, const char *name)
+{
+	for (size_t v = 0; v < s->iso.nvms; v++)
+		if (!strcmp(s->iso.vms[v].name, name))
+			return (int)v;
+	return -1;
+}
+
 int iso_vm_of(const struct sim *s, const char *name)
 {
 	for (size_t i = 0; i < s->iso.nvms; i++)

@@ -81,6 +81,8 @@ int iso_init(struct sim *s, struct iov_err *e);
 int iso_load(struct sim *s, const struct cfg_node *vms, struct iov_err *e);
 void iso_free(struct sim_isolation *iso);
 
+/* Index of the VM named 'name' under vms:, -1 = none. */
+int iso_vm_index(const struct sim *s, const char *name);
 /* VM index of a device or requester name, -1 = host. */
 int iso_vm_of(const struct sim *s, const char *name);
 /* The host-physical address of VM vm's guest-physical gpa (its memory ranges); -1 when no

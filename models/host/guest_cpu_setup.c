@@ -235,14 +235,6 @@ static struct guest_cpu *gc_first(struct sim *s, const char *vm)
 	return NULL;
 }
 
-static int gc_vm_index(const struct sim *s, const char *name)
-{
-	for (size_t v = 0; v < s->iso.nvms; v++)
-		if (!strcmp(s->iso.vms[v].name, name))
-			return (int)v;
-	return -1;
-}
-
 static int gc_find_host(struct guest_cpu *g, struct iov_err *e)
 {
 	struct sim *s = g->c.sim;
@@ -270,7 +262,7 @@ int guest_cpu_ready(struct guest_cpu *g, struct iov_err *e)
 	if (g->leader == g ? gc_ctrs_register(s, &g->tot, NULL, e) : guest_cpu_ready(g->leader, e))
 		return -1;
 	g->tot = g->leader->tot;
-	int v = gc_vm_index(s, g->p.vm);
+	int v = iso_vm_index(s, g->p.vm);
 	if (v < 0)
 		return cfg_err(e, gc_at(g, "vm"), "%s: vm '%s' is not a VM of the scenario's vms:",
 			       g->c.name, g->p.vm);

@@ -242,14 +242,6 @@ int host_vcpu_initial(const struct host *h, const struct host_vm *vm, unsigned i
 	return 0;
 }
 
-static int host_vm_index(const struct sim *s, const char *name)
-{
-	for (size_t v = 0; v < s->iso.nvms; v++)
-		if (!strcmp(s->iso.vms[v].name, name))
-			return (int)v;
-	return -1;
-}
-
 /* One 'guests:' entry over the host-wide defaults. */
 static int host_guest_load(struct host *h, const struct cfg_node *g, struct iov_err *e)
 {
@@ -258,7 +250,7 @@ static int host_guest_load(struct host *h, const struct cfg_node *g, struct iov_
 		return cfg_err(e, g, "%s: guests: each entry is a map {vm: NAME, vcpus: N, ...}",
 			       h->c.name);
 	const struct cfg_node *nm = cfg_get(g, "vm");
-	int v = nm && nm->kind == CFG_SCALAR ? host_vm_index(s, nm->str) : -1;
+	int v = nm && nm->kind == CFG_SCALAR ? iso_vm_index(s, nm->str) : -1;
 	if (v < 0)
 		return cfg_err(e, nm ? nm : g, "%s: guests: 'vm' must name a VM of the scenario's "
 			       "vms:", h->c.name);

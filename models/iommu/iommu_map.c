@@ -190,12 +190,11 @@ static int event_load(struct iommu *m, const struct cfg_node *node, struct iommu
 	if (ev->op == 2)
 		return cfg_err(e, node, "%s: revoke needs device and pasid", m->c.name);
 	m->guest_events |= ev->by_guest != 0;
-	for (ev->vmi = 0; ev->vmi < s->iso.nvms; ev->vmi++)
-		if (!strcmp(s->iso.vms[ev->vmi].name, ev->vm))
-			break;
-	if (ev->vmi == s->iso.nvms)
+	int vmi = iso_vm_index(s, ev->vm);
+	if (vmi < 0)
 		return cfg_err(e, cfg_get(node, "vm") ? cfg_get(node, "vm") : node,
 			       "%s: no VM '%s' under vms:", m->c.name, ev->vm);
+	ev->vmi = (unsigned)vmi;
 	if ((ev->iova | ev->size | ev->stride | ev->hpa) & 0xfff)
 		return cfg_err(e, node, "%s: iova, hpa, size and stride must be 4 KiB multiples",
 			       m->c.name);

@@ -24,11 +24,7 @@
 
 static bool is_vm(const struct iommu *m, const char *name)
 {
-	const struct sim_isolation *iso = &m->c.sim->iso;
-	for (size_t v = 0; v < iso->nvms; v++)
-		if (!strcmp(iso->vms[v].name, name))
-			return true;
-	return false;
+	return iso_vm_index(m->c.sim, name) >= 0;
 }
 
 int iommu_nested_check(const struct iommu *m, struct iov_err *e)

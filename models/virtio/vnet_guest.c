@@ -38,8 +38,7 @@ static void drv_irq_handle(void *ctx, const struct pcie_fn *fn, unsigned index, 
 
 static const struct host_irq_ops vnet_irq_ops = { .handle = drv_irq_handle };
 
-/* Guest work of 'cycles' from now (after what the vCPU has reserved): its end. */
-static sim_time_t drv_work(struct vnet *v, uint64_t cycles, sim_time_t now)
+sim_time_t vnet_drv_work(struct vnet *v, uint64_t cycles, sim_time_t now)
 {
 	sim_time_t end = v->hops->guest_work
 		? v->hops->guest_work(v->host, v->vm, (unsigned)v->p.vcpu, cycles)
@@ -84,7 +83,7 @@ static void drv_kick(struct vnet *v, struct virtqueue *q, sim_time_t now)
 	sim_time_t d = v->hops->vm_exit(v->host, v->vm, (unsigned)v->p.vcpu, HOST_EXIT_IO_KICK,
 					v->p.kick_cycles);
 	sim_time_t base = now > v->guest_busy ? now : v->guest_busy;
-	sim_time_t end = v->hops->guest_work ? drv_work(v, 0, now) : base + d;
+	sim_time_t end = v->hops->guest_work ? vnet_drv_work(v, 0, now) : base + d;
 	if (end > v->guest_busy)
 		v->guest_busy = end;
 	vnet_be_notify(v, end);
@@ -147,7 +146,7 @@ enum vnet_send vnet_drv_send(struct vnet *v, struct vnet_pkt *p)
 	v->tx_slot[slot] = p;
 	drv_kick(v, &v->txq, now);
 	if (v->p.app_cycles)
-		drv_work(v, v->p.app_cycles, now);     /* producing it: the next send waits */
+		vnet_drv_work(v, v->p.app_cycles, now);     /* producing it: the next send waits */
 	return VNET_SENT;
 }
 
@@ -189,7 +188,7 @@ static void drv_rx_poll(struct vnet *v, sim_time_t now, bool irq)
 		k++;
 	}
 	v->rx_refill += (uint32_t)k;
-	sim_time_t end = drv_work(v, (irq ? v->p.drv_irq_cycles : 0) +
+	sim_time_t end = vnet_drv_work(v, (irq ? v->p.drv_irq_cycles : 0) +
 				     k * (v->p.drv_pkt_cycles + v->p.app_cycles), now);
 	sim_schedule_at(v->c.sim->k, end, drv_rx_poll_end, v);
 }

@@ -139,6 +139,12 @@ static inline sim_time_t vnet_guest_cycles(const struct vnet *v, uint64_t cycles
 	return sim_clock_cycles(&v->p.guest_clock, cycles);
 }
 
+/* vnet_guest.c: guest work of 'cycles' on the device's vCPU from 'now', after
+ * what the vCPU has reserved (the host's guest_work; without it timed with
+ * guest_clock); the vCPU is busy until it ends. Returns the end. Driver work
+ * and the rr think time both go through it. */
+sim_time_t vnet_drv_work(struct vnet *v, uint64_t cycles, sim_time_t now);
+
 /* Out of memory inside an event: stop the run. */
 void vnet_oom(struct vnet *v);
 

@@ -84,13 +84,7 @@ static sim_time_t gen_think(void *dev, struct net_gen *g, const struct net_pkt *
 	(void)g;
 	(void)req;
 	struct vnet *v = dev;
-	sim_time_t now = sim_now(v->c.sim->k);
-	sim_time_t end = v->hops->guest_work
-		? v->hops->guest_work(v->host, v->vm, (unsigned)v->p.vcpu, cycles)
-		: now + vnet_guest_cycles(v, cycles);
-	if (end > v->guest_busy)
-		v->guest_busy = end;
-	return end;
+	return vnet_drv_work(v, cycles, sim_now(v->c.sim->k));
 }
 
 static const struct net_gen_ops vnet_gen_ops = {
