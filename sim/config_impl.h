@@ -35,6 +35,10 @@ struct scenario;
 int scenario_load_expects(struct cfg_arena *a, struct scenario *s, const struct cfg_node *x,
 			  struct iov_err *e);
 
+/* The declared parameter whose name is the nl bytes at name, or NULL (scenario.c). */
+const struct scenario_param *scen_find_param(const struct scenario *s, const char *name,
+					     size_t nl);
+
 /* Replace the conditional groups {when: {PARAM: VALUE}, then: [...]} in the
  * root's components, connections, vms and expect lists by their entries or by
  * nothing, by the parameters' effective values (scenario_when.c). After

@@ -36,8 +36,8 @@ static bool scen_ident(const char *s, bool dash)
 
 /* ---- ${param} substitution ---- */
 
-static const struct scenario_param *scen_find_param(const struct scenario *s, const char *name,
-						    size_t nl)
+const struct scenario_param *scen_find_param(const struct scenario *s, const char *name,
+					     size_t nl)
 {
 	for (size_t i = 0; i < s->nparams; i++)
 		if (strlen(s->params[i].name) == nl && !strncmp(s->params[i].name, name, nl))

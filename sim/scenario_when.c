@@ -19,14 +19,6 @@
 #include "config.h"
 #include "config_impl.h"
 
-static const struct scenario_param *when_param(const struct scenario *s, const char *name)
-{
-	for (size_t i = 0; i < s->nparams; i++)
-		if (!strcmp(s->params[i].name, name))
-			return &s->params[i];
-	return NULL;
-}
-
 static int when_value_is(const struct cfg_node *v, const char *value, bool *out,
 			 struct iov_err *e)
 {
@@ -55,7 +47,7 @@ static int when_holds(const struct scenario *s, const struct cfg_node *w, bool *
 		return cfg_err(e, w, "when: must be a map {PARAM: VALUE, ...} of declared parameters");
 	*out = true;
 	for (size_t i = 0; i < w->n; i++) {
-		const struct scenario_param *p = when_param(s, w->keys[i]);
+		const struct scenario_param *p = scen_find_param(s, w->keys[i], strlen(w->keys[i]));
 		if (!p)
 			return cfg_err_key(e, w, i, "when: names '%s', which is not a parameter "
 					   "declared under params:", w->keys[i]);

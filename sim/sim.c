@@ -57,13 +57,7 @@ struct sim_flow *sim_flow_get(struct sim *s, const char *name, struct iov_err *e
 	/* Stat paths split at '.', so "01:00.1" becomes flows.01_00_1.* and
 	 * "nic0.vf3" flows.nic0_vf3.* (docs/stats.md). */
 	char key[128];
-	size_t kl = 0;
-	for (const char *c = name; *c && kl + 1 < sizeof(key); c++, kl++) {
-		bool ok = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-			  (*c >= '0' && *c <= '9') || *c == '_' || *c == '-';
-		key[kl] = ok ? *c : '_';
-	}
-	key[kl] = '\0';
+	stats_key(name, key, sizeof(key));
 	char p[256];
 #define FLOW_PATH(leaf) (snprintf(p, sizeof(p), "flows.%s." leaf, key), p)
 	if (!(f->reads = stats_counter(s->stats, FLOW_PATH("reads"), "", "DMA reads completed", e)) ||

@@ -164,6 +164,16 @@ static bool stats_seg_char(char c)
 	       c == '_' || c == '-';
 }
 
+const char *stats_key(const char *name, char *buf, size_t len)
+{
+	size_t k = 0;
+	for (const char *c = name; *c && k + 1 < len; c++, k++)
+		buf[k] = stats_seg_char(*c) ? *c : '_';
+	if (len)
+		buf[k] = '\0';
+	return buf;
+}
+
 /* Segments of [A-Za-z0-9_-]+ joined by single dots. */
 static bool stats_path_ok(const char *p)
 {

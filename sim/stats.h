@@ -93,6 +93,10 @@ int stats_write_json(const struct stats *s, FILE *f, const char *extra_json);
 
 /* JSON-escape a string into buf (always NUL-terminated). */
 void json_escape(const char *in, char *buf, size_t len);
+/* A name (a function "01:00.1", a VF "nic0.vf3") as one stat path segment:
+ * every character outside [A-Za-z0-9_-] becomes '_' ("01_00_1", "nic0_vf3");
+ * truncated to len - 1. Returns buf. */
+const char *stats_key(const char *name, char *buf, size_t len);
 /* Write s as a quoted, escaped JSON string. */
 void json_write_string(FILE *f, const char *s);
 

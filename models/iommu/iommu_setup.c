@@ -231,11 +231,10 @@ static bool is_device(const struct iommu *m, const char *name)
 /* iommu.faults.by_device.<name>, indexed by the function's requester ID. */
 static int iommu_fault_counter(struct iommu *m, const struct pcie_fn *f, struct iov_err *e)
 {
-	char path[192];
-	snprintf(path, sizeof(path), "iommu.faults.by_device.%s", f->name);
-	for (char *q = path + strlen("iommu.faults.by_device."); *q; q++)
-		if (*q == '.')
-			*q = '_';       /* a VF "nic0.vf3" next to its PF "nic0": nic0_vf3 */
+	char path[192], key[128];
+	/* a VF "nic0.vf3" next to its PF "nic0": nic0_vf3 */
+	snprintf(path, sizeof(path), "iommu.faults.by_device.%s",
+		 stats_key(f->name, key, sizeof(key)));
 	uint64_t *c = stats_counter(m->c.sim->stats, path, "", "faults of requests from this "
 				    "function", e);
 	if (!c)

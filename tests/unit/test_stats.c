@@ -609,6 +609,17 @@ static void test_table(void **state)
 	stats_destroy(s);
 }
 
+/* Names as one path segment: what a stat path cannot hold becomes '_'. */
+static void test_stats_key(void **state)
+{
+	(void)state;
+	char b[16];
+	assert_string_equal(stats_key("nic0.vf3", b, sizeof(b)), "nic0_vf3");
+	assert_string_equal(stats_key("01:00.1", b, sizeof(b)), "01_00_1");
+	assert_string_equal(stats_key("dev-0_a", b, sizeof(b)), "dev-0_a");
+	assert_string_equal(stats_key("abcdefghijklmnopq", b, 5), "abcd");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -624,6 +635,7 @@ int main(void)
 		cmocka_unit_test(test_json_io_error),
 		cmocka_unit_test(test_json_escape),
 		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_stats_key),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
