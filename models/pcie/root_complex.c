@@ -504,7 +504,8 @@ static struct component *rc_create(struct sim *s, const char *name, const void *
 		     "splitting") ||
 	    !RC_STAT(st_p2p, "p2p_routed", "requests routed to a peer below a root port") ||
 	    !RC_STAT(st_walk_reads, "translator_reads", "memory reads issued by the translation "
-		     "stage (page walks, context entries)") ||
+		     "stage (page walks, context and PASID entries) and the interrupt stage "
+		     "(IRTEs, posted-interrupt descriptors)") ||
 	    !RC_STAT(st_ats_treqs, "ats_translation_requests", "ATS Translation Requests received "
 		     "from functions") ||
 	    !RC_STAT(st_ats_inv_sent, "ats_invalidations_sent", "ATS Invalidate Requests sent "
