@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/host/host.h"
 #include "run_summary.h"
 #include "sim.h"
 #include "units.h"
@@ -76,10 +77,6 @@ static void run_summary_vcpus(FILE *f, const struct sim *s)
 /* Interrupts and VM exits, when the scenario has a host model. */
 static void run_summary_interrupts(FILE *f, const struct sim *s)
 {
-	static const char *const reasons[] = { "external_interrupt", "eoi", "mmio", "io_kick",
-					       "halt", "hypercall" };
-	static const char *const paths[] = { "emulated", "emulated_wakeup", "posted",
-					     "posted_wakeup", "injected", "host" };
 	double exits;
 	if (stats_get(s->stats, "vm_exits.total", &exits))
 		return;
@@ -90,19 +87,20 @@ static void run_summary_interrupts(FILE *f, const struct sim *s)
 		exits, run_stat(s, "vm_exits.per_interrupt"), run_stat(s, "vm_exits.per_second"),
 		run_stat(s, "vm_exits.cycles"), run_stat(s, "hypervisor.cpu_cycles"));
 	fprintf(f, " ");
-	for (size_t i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++) {
+	for (unsigned r = 0; r < HOST_EXIT__COUNT; r++) {
 		char p[96];
-		snprintf(p, sizeof(p), "vm_exits.by_reason.%s", reasons[i]);
-		fprintf(f, " %s %.0f", reasons[i], run_stat(s, p));
+		snprintf(p, sizeof(p), "vm_exits.by_reason.%s", host_exit_reason_names[r]);
+		fprintf(f, " %s %.0f", host_exit_reason_names[r], run_stat(s, p));
 	}
 	fprintf(f, "\n");
 	run_summary_vcpus(f, s);
-	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+	const char *path;
+	for (unsigned i = 0; (path = host_latency_path_name(i)); i++) {
 		char p[96], q[96];
-		snprintf(p, sizeof(p), "interrupts.latency_ns.%s.count", paths[i]);
-		snprintf(q, sizeof(q), "interrupts.latency_ns.%s.p50", paths[i]);
+		snprintf(p, sizeof(p), "interrupts.latency_ns.%s.count", path);
+		snprintf(q, sizeof(q), "interrupts.latency_ns.%s.p50", path);
 		if (run_stat(s, p) > 0)
-			fprintf(f, "  latency %-16s %8.0f interrupts, p50 %9.1f ns\n", paths[i],
+			fprintf(f, "  latency %-16s %8.0f interrupts, p50 %9.1f ns\n", path,
 				run_stat(s, p), run_stat(s, q));
 	}
 }

@@ -36,6 +36,11 @@ const char *const host_exit_reason_names[HOST_EXIT__COUNT] = {
 static const char *const host_path_names[PATH__COUNT] = {
 	"emulated", "emulated_wakeup", "posted", "posted_wakeup", "injected", "host",
 };
+const char *host_latency_path_name(unsigned i)
+{
+	return i < PATH__COUNT ? host_path_names[i] : NULL;
+}
+
 static const char *const host_stage_names[STAGE__COUNT] = {
 	"remap", "post", "wait", "deliver",
 };

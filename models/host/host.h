@@ -29,6 +29,13 @@ enum host_exit_reason {
 	HOST_EXIT__COUNT
 };
 
+/* The reasons' stat names (vm_exits.by_reason.<name>), by enum value. */
+extern const char *const host_exit_reason_names[HOST_EXIT__COUNT];
+
+/* The interrupt latency paths (interrupts.latency_ns.<name>): the name of
+ * path i, NULL past the last. For reports that list every path. */
+const char *host_latency_path_name(unsigned i);
+
 /* A guest driver's interrupt handler. handle() is called at the simulated
  * time the guest's handler for vector 'index' of function fn starts running
  * (after delivery, exits and injection). It may schedule events. ctx is the

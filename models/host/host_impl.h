@@ -170,7 +170,6 @@ struct host {
 	uint64_t bd_n[PATH__COUNT];
 };
 
-extern const char *const host_exit_reason_names[HOST_EXIT__COUNT];
 
 /* A located error at the host's key 'key' (or its map when absent). */
 int host_err(const struct host *h, struct iov_err *e, const char *key, const char *fmt, ...)
