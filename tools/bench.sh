@@ -10,35 +10,33 @@ set -eu
 iovsim=${1:-build/iovsim}
 out=${BENCH_OUT:-out/bench}
 mkdir -p "$out"
+# report_dma KERNEL DIR: DMA and events per second of a run, from its stats.json's host block.
+report_dma() {
+	awk -v k="$1" '/"events_per_s"/ {gsub(/[,]/,""); ev=$2} /"dma_per_s"/ {gsub(/[,]/,""); d=$2}
+		/"wall_s"/ {gsub(/[,]/,""); w=$2}
+		END {printf "kernel %-8s %.2f M DMA/s, %.1f M events/s, %.2f s wall\n", k, d/1e6, ev/1e6, w}' \
+		"$2/stats.json"
+}
 echo "== bare event kernels"
 "$iovsim" bench kernel --kernel both --events 20000000 --pending 1024
 echo "== DMA through the first path (scenarios/bench/dma-path.yaml)"
 for k in native systemc; do
 	"$iovsim" run scenarios/bench/dma-path.yaml --kernel $k --quiet --no-plots -o "$out/dma-$k"
-	awk -v k=$k '/"events_per_s"/ {gsub(/[,]/,""); ev=$2} /"dma_per_s"/ {gsub(/[,]/,""); d=$2}
-		/"wall_s"/ {gsub(/[,]/,""); w=$2}
-		END {printf "kernel %-8s %.2f M DMA/s, %.1f M events/s, %.2f s wall\n", k, d/1e6, ev/1e6, w}' \
-		"$out/dma-$k/stats.json"
+	report_dma $k "$out/dma-$k"
 done
 echo "== DMA through the PCIe fabric: device, Gen3 x8 link, root complex, memory"
 echo "   (scenarios/validate/pcie-dma-bw.yaml, 1 M random 64 B reads, link-bound)"
 for k in native systemc; do
 	"$iovsim" run scenarios/validate/pcie-dma-bw.yaml --kernel $k --quiet --no-plots \
 		-p count=1000000 -o "$out/fabric-$k" || true
-	awk -v k=$k '/"events_per_s"/ {gsub(/[,]/,""); ev=$2} /"dma_per_s"/ {gsub(/[,]/,""); d=$2}
-		/"wall_s"/ {gsub(/[,]/,""); w=$2}
-		END {printf "kernel %-8s %.2f M DMA/s, %.1f M events/s, %.2f s wall\n", k, d/1e6, ev/1e6, w}' \
-		"$out/fabric-$k/stats.json"
+	report_dma $k "$out/fabric-$k"
 done
 echo "== DMA through the IOMMU: 64 B random reads in a 64 MiB window, 4 KiB pages"
 echo "   (scenarios/validate/iommu-window.yaml: most reads miss the IOTLB and walk)"
 for k in native systemc; do
 	"$iovsim" run scenarios/validate/iommu-window.yaml --kernel $k --quiet --no-plots \
 		-p count=300000 -o "$out/iommu-$k" || true
-	awk -v k=$k '/"events_per_s"/ {gsub(/[,]/,""); ev=$2} /"dma_per_s"/ {gsub(/[,]/,""); d=$2}
-		/"wall_s"/ {gsub(/[,]/,""); w=$2}
-		END {printf "kernel %-8s %.2f M DMA/s, %.1f M events/s, %.2f s wall\n", k, d/1e6, ev/1e6, w}' \
-		"$out/iommu-$k/stats.json"
+	report_dma $k "$out/iommu-$k"
 done
 echo "== packets through the SR-IOV NIC: 14 VFs, 3 VMs, both directions, posted and"
 echo "   emulated interrupts (scenarios/seed/sriov-partition.yaml, 20,000 packets per VF"
