@@ -53,8 +53,8 @@ void nic_count_tx(struct nic_fn *f, uint32_t len, sim_time_t now)
 	*f->st.tx_bytes += len;
 	(*t->tx_packets)++;
 	*t->tx_bytes += len;
-	note(&f->st.tx_first, &f->st.tx_last, &f->st.any_tx, now - nic_wire_time(f->nic, len), now);
-	note(&t->first, &t->last, &t->any, now - nic_wire_time(f->nic, len), now);
+	note(&f->st.tx_first, &f->st.tx_last, &f->st.any_tx, t0, now);
+	note(&t->first, &t->last, &t->any, t0, now);
 }
 
 void nic_count_rx(struct nic_fn *f, uint32_t len, sim_time_t now)
