@@ -69,9 +69,8 @@ bool pcie_ep_retry(struct pcie_ep *ep)
 /* The function (PF or one of its VFs) whose BAR holds addr, or NULL. */
 static const struct pcie_fn *ep_holder(struct pcie_ep *ep, uint64_t addr)
 {
-	for (unsigned k = 0; k < ep->fn.nbars; k++)
-		if (addr >= ep->fn.bars[k].addr && addr - ep->fn.bars[k].addr < ep->fn.bars[k].size)
-			return &ep->fn;
+	if (pcie_fn_holds(&ep->fn, addr))
+		return &ep->fn;
 	return sriov_vf(ep->sriov, sriov_vf_at(ep->sriov, addr));
 }
 

@@ -70,9 +70,8 @@ static int mfd_target(const struct pcie_mfd *m, const struct tlp *t)
 				return (int)j;
 			continue;
 		}
-		for (unsigned k = 0; k < f->nbars; k++)
-			if (t->addr >= f->bars[k].addr && t->addr - f->bars[k].addr < f->bars[k].size)
-				return (int)j;
+		if (pcie_fn_holds(f, t->addr))
+			return (int)j;
 		if (sriov_vf_at(f->sriov, t->addr))     /* a VF of this PF (sriov.h) */
 			return (int)j;
 	}

@@ -228,6 +228,15 @@ static inline bool pcie_in_buses(const struct pcie_fn *b, uint16_t rid)
 struct tlp;
 int pcie_route_down(const struct pcie_node *n, const struct tlp *t);
 
+/* One of f's own BARs holds addr (not its VFs': sriov_vf_at). */
+static inline bool pcie_fn_holds(const struct pcie_fn *f, uint64_t addr)
+{
+	for (unsigned k = 0; k < f->nbars; k++)
+		if (addr >= f->bars[k].addr && addr - f->bars[k].addr < f->bars[k].size)
+			return true;
+	return false;
+}
+
 /* Function whose BAR holds addr (endpoints only), or NULL. */
 struct pcie_fn *pcie_fn_at(const struct pcie_topo *t, uint64_t addr);
 /* Function with routing ID rid, or NULL. */

@@ -238,14 +238,6 @@ struct pcie_fn *sriov_fn_by_name(struct sriov_pf *sp, const char *name)
 	return n <= sp->nvfs ? sriov_vf(sp, (unsigned)n) : NULL;
 }
 
-static bool pf_holds(const struct pcie_fn *f, uint64_t addr)
-{
-	for (unsigned k = 0; k < f->nbars; k++)
-		if (addr >= f->bars[k].addr && addr - f->bars[k].addr < f->bars[k].size)
-			return true;
-	return false;
-}
-
 struct pcie_fn *sriov_fn_for_tlp(struct sriov_pf *sp, const struct tlp *t)
 {
 	if (tlp_routed_by_id(t)) {
@@ -254,7 +246,7 @@ struct pcie_fn *sriov_fn_for_tlp(struct sriov_pf *sp, const struct tlp *t)
 			return sp->pf;
 		return sriov_vf(sp, sriov_vf_of_rid(sp, id));
 	}
-	if (pf_holds(sp->pf, t->addr))
+	if (pcie_fn_holds(sp->pf, t->addr))
 		return sp->pf;
 	return sriov_vf(sp, sriov_vf_at(sp, t->addr));
 }

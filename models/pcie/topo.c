@@ -492,11 +492,8 @@ struct pcie_fn *pcie_fn_at(const struct pcie_topo *t, uint64_t addr)
 {
 	for (unsigned i = 0; i < t->nfns; i++) {
 		struct pcie_fn *f = t->fns[i];
-		if (f->kind != PCIE_FN_ENDPOINT)
-			continue;
-		for (unsigned k = 0; k < f->nbars; k++)
-			if (addr >= f->bars[k].addr && addr - f->bars[k].addr < f->bars[k].size)
-				return f;
+		if (f->kind == PCIE_FN_ENDPOINT && pcie_fn_holds(f, addr))
+			return f;
 	}
 	return NULL;
 }
