@@ -54,29 +54,27 @@ static int iso_stats(struct sim *s, const char *prefix, uint64_t **a, uint64_t *
 	return 0;
 }
 
-static bool iso_component_exists(const struct sim *s, const char *name)
+bool iso_vf_name_split(const char *name, size_t *pf_len, unsigned *n)
 {
-	for (size_t i = 0; i < s->ncomps; i++)
-		if (!strcmp(s->comps[i]->name, name))
-			return true;
-	return false;
+	const char *dot = strrchr(name, '.');
+	if (!dot || dot == name || strncmp(dot, ".vf", 3) || dot[3] < '1' || dot[3] > '9' ||
+	    strspn(dot + 3, "0123456789") != strlen(dot + 3) || strlen(dot + 3) > 9)
+		return false;
+	if (pf_len)
+		*pf_len = (size_t)(dot - name);
+	if (n)
+		*n = (unsigned)strtoul(dot + 3, NULL, 10);
+	return true;
 }
 
 /* A component's name, or an SR-IOV VF's "<component>.vf<n>" (n >= 1; VFs
  * appear at enumeration, which checks that VF n exists: models/pcie/sriov.h). */
 static bool iso_device_name_ok(const struct sim *s, const char *name)
 {
-	if (iso_component_exists(s, name))
+	size_t pl;
+	if (sim_component(s, name, strlen(name)))
 		return true;
-	const char *dot = strrchr(name, '.');
-	if (!dot || strncmp(dot, ".vf", 3) || dot[3] < '1' || dot[3] > '9' ||
-	    strspn(dot + 3, "0123456789") != strlen(dot + 3))
-		return false;
-	for (size_t i = 0; i < s->ncomps; i++)
-		if (strlen(s->comps[i]->name) == (size_t)(dot - name) &&
-		    !strncmp(s->comps[i]->name, name, (size_t)(dot - name)))
-			return true;
-	return false;
+	return iso_vf_name_split(name, &pl, NULL) && sim_component(s, name, pl);
 }
 
 /* One range of memory: [base, +size) at guest-physical gpa; GPA ranges must not overlap. */

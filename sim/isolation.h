@@ -30,6 +30,7 @@
 #ifndef IOVSIM_ISOLATION_H
 #define IOVSIM_ISOLATION_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -80,6 +81,11 @@ int iso_init(struct sim *s, struct iov_err *e);
  * enumeration, models/pcie/sriov.h). */
 int iso_load(struct sim *s, const struct cfg_node *vms, struct iov_err *e);
 void iso_free(struct sim_isolation *iso);
+
+/* SR-IOV VF names: "<pf>.vf<n>", n >= 1 in decimal without leading zeros.
+ * True when name has that form, with *pf_len the length of <pf> and *n the
+ * VF number (either may be NULL). */
+bool iso_vf_name_split(const char *name, size_t *pf_len, unsigned *n);
 
 /* Index of the VM named 'name' under vms:, -1 = none. */
 int iso_vm_index(const struct sim *s, const char *name);

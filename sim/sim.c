@@ -8,6 +8,14 @@
 
 static const char *const sim_reserved_keys[] = { "name", "type", "profile", NULL };
 
+struct component *sim_component(const struct sim *s, const char *name, size_t len)
+{
+	for (size_t i = 0; i < s->ncomps; i++)
+		if (strlen(s->comps[i]->name) == len && !strncmp(s->comps[i]->name, name, len))
+			return s->comps[i];
+	return NULL;
+}
+
 int sim_stage(struct sim *s, const char *name, struct iov_err *e)
 {
 	for (size_t i = 0; i < s->nstages; i++)

@@ -106,6 +106,10 @@ int sim_execute(struct sim *s, sim_progress_fn progress, void *parg, struct iov_
 
 void sim_destroy(struct sim *s);
 
+/* The component named 'name' (the first len bytes of it; len = strlen(name)
+ * for a whole name), or NULL. */
+struct component *sim_component(const struct sim *s, const char *name, size_t len);
+
 /* Stage id for a stage name ("path.up"); registers it on first use.
  * Returns -1 (e set) when SIM_MAX_STAGES is exceeded. Call at create time. */
 int sim_stage(struct sim *s, const char *name, struct iov_err *e);

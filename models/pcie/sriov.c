@@ -228,14 +228,12 @@ struct pcie_fn *sriov_fn_by_name(struct sriov_pf *sp, const char *name)
 		return NULL;
 	if (!strcmp(name, sp->pf->name))
 		return sp->pf;
-	size_t l = strlen(sp->pf->name);
-	if (strncmp(name, sp->pf->name, l) || strncmp(name + l, ".vf", 3))
+	size_t l;
+	unsigned n;
+	if (!iso_vf_name_split(name, &l, &n) || l != strlen(sp->pf->name) ||
+	    strncmp(name, sp->pf->name, l))
 		return NULL;
-	char *end;
-	unsigned long n = strtoul(name + l + 3, &end, 10);
-	if (*end || end == name + l + 3 || name[l + 3] == '0')
-		return NULL;
-	return n <= sp->nvfs ? sriov_vf(sp, (unsigned)n) : NULL;
+	return n <= sp->nvfs ? sriov_vf(sp, n) : NULL;
 }
 
 struct pcie_fn *sriov_fn_for_tlp(struct sriov_pf *sp, const struct tlp *t)

@@ -314,14 +314,6 @@ int sriov_vf_flr(struct sriov_pf *sp, unsigned n)
 
 /* ------------------------------------------------------- VM devices -- */
 
-static bool is_component(const struct sim *s, const char *name)
-{
-	for (size_t i = 0; i < s->ncomps; i++)
-		if (!strcmp(s->comps[i]->name, name))
-			return true;
-	return false;
-}
-
 int sriov_check_vm_devices(struct sim *s, const struct pcie_topo *t, struct iov_err *e)
 {
 	const struct cfg_node *vms = s->scen ? cfg_get(s->scen->root, "vms") : NULL;
@@ -329,7 +321,7 @@ int sriov_check_vm_devices(struct sim *s, const struct pcie_topo *t, struct iov_
 		const struct cfg_node *dev = cfg_get(vms->items[i], "devices");
 		for (size_t j = 0; dev && dev->kind == CFG_SEQ && j < dev->n; j++) {
 			const struct cfg_node *d = dev->items[j];
-			if (d->kind != CFG_SCALAR || is_component(s, d->str))
+			if (d->kind != CFG_SCALAR || sim_component(s, d->str, strlen(d->str)))
 				continue;
 			bool found = false;
 			for (unsigned k = 0; k < t->nfns && !found; k++)
