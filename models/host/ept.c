@@ -158,9 +158,9 @@ bool ept_tlb_lookup(struct sacache *tlb, uint64_t gpa, struct ept_tlb_hit *h)
 	for (unsigned c = 0; c < 3; c++) {
 		uint64_t key = gpa >> ept_tlb_shift[c];
 		uint64_t set = sacache_index(tlb, key, c);
-		if (!sacache_peek(tlb, key, set, c))
-			continue;
 		struct sacache_entry *ent = sacache_lookup(tlb, key, set, c);
+		if (!ent)
+			continue;
 		uint64_t size = 1ull << ept_tlb_shift[c];
 		h->page_size = size;
 		h->hpa = ent->value + (gpa & (size - 1));
