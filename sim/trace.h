@@ -144,6 +144,12 @@ struct trace_gen_spec {
 void trace_gen_defaults(struct trace_gen_spec *spec);
 /* Check a spec (window >= size, align power of two, ...). -1 with e set (IOV_BAD_INPUT). */
 int trace_gen_check(const struct trace_gen_spec *spec, struct iov_err *e);
+/* The timing part of trace_gen_check, for other generators of open-loop
+ * records: rate in 0..1e12 per second, start before TRACE_TIME_ASAP, and
+ * (fixed spacing) the last of count records before the end of simulated
+ * time. 0, or -1 with e set (status 2, message without location). */
+int trace_gen_check_times(sim_time_t start, uint64_t count, double rate, bool poisson,
+			  struct iov_err *e);
 /* A generator as a stream; spec is copied (source string too). */
 struct trace_stream *trace_gen_open(const struct trace_gen_spec *spec, struct iov_err *e);
 

@@ -77,24 +77,30 @@ static int gen_check_addrs(const struct trace_gen_spec *s, struct iov_err *e)
 	return 0;
 }
 
+int trace_gen_check_times(sim_time_t start, uint64_t count, double rate, bool poisson,
+			  struct iov_err *e)
+{
+	if (!(rate >= 0.0 && rate <= 1e12))
+		return iov_err_set(e, IOV_BAD_INPUT, "rate %g transfers/s is out of range; use 0 "
+				   "(closed loop) up to 1e12 (one per ps)", rate);
+	if (start >= TRACE_TIME_ASAP)
+		return iov_err_set(e, IOV_BAD_INPUT, "start time is too large");
+	if (rate > 0 && !poisson && count > 1) {
+		long double last = (long double)start +
+				   (long double)(count - 1) * (1e12L / (long double)rate);
+		if (last >= 0x1p64L - 2)
+			return iov_err_set(e, IOV_BAD_INPUT, "%llu transfers at %g/s run past the end "
+					   "of simulated time (2^64 ps)",
+					   (unsigned long long)count, rate);
+	}
+	return 0;
+}
+
 static int gen_check_times(const struct trace_gen_spec *s, struct iov_err *e)
 {
 	if (!(s->read_frac >= 0.0 && s->read_frac <= 1.0))
 		return iov_err_set(e, IOV_BAD_INPUT, "read fraction %g is outside 0..1", s->read_frac);
-	if (!(s->rate >= 0.0 && s->rate <= 1e12))
-		return iov_err_set(e, IOV_BAD_INPUT, "rate %g transfers/s is out of range; use 0 "
-				   "(closed loop) up to 1e12 (one per ps)", s->rate);
-	if (s->start >= TRACE_TIME_ASAP)
-		return iov_err_set(e, IOV_BAD_INPUT, "start time is too large");
-	if (s->rate > 0 && !s->poisson && s->count > 1) {
-		long double last = (long double)s->start +
-				   (long double)(s->count - 1) * (1e12L / (long double)s->rate);
-		if (last >= 0x1p64L - 2)
-			return iov_err_set(e, IOV_BAD_INPUT, "%llu transfers at %g/s run past the end "
-					   "of simulated time (2^64 ps)",
-					   (unsigned long long)s->count, s->rate);
-	}
-	return 0;
+	return trace_gen_check_times(s->start, s->count, s->rate, s->poisson, e);
 }
 
 int trace_gen_check(const struct trace_gen_spec *spec, struct iov_err *e)

@@ -70,14 +70,17 @@ struct msi_gen {
 
 static int msi_gen_next(struct trace_stream *ts, struct trace_rec *r, struct iov_err *e)
 {
-	(void)e;
 	struct msi_gen *g = container_of(ts, struct msi_gen, ts);
 	if (g->k >= g->p.count)
 		return 0;
 	sim_time_t t;
 	if (g->p.poisson) {
 		t = g->t;
-		g->t += (sim_time_t)nearbyint(-log1p(-rng_unit(&g->rng)) * g->period);
+		double gap = nearbyint(-log1p(-rng_unit(&g->rng)) * g->period);
+		if ((double)g->t + gap >= 0x1p64 - 4096)
+			return iov_err_set(e, IOV_BAD_INPUT, "%s: the Poisson arrivals ran past the "
+					   "end of simulated time (2^64 ps)", ts->name);
+		g->t += (sim_time_t)gap;
 	} else {
 		t = g->p.start + (sim_time_t)((long double)g->k * (long double)g->period + 0.5L);
 	}
@@ -109,6 +112,12 @@ struct trace_stream *dma_msi_gen_open(struct dma_source *d, const struct cfg_nod
 	double rate = p.interval ? 1e12 / (double)p.interval : p.rate;
 	if (!(rate > 0)) {
 		cfg_err(e, n, "%s: give a rate (interrupts per second) or an interval", what);
+		return NULL;
+	}
+	struct iov_err te = { 0 };
+	if (trace_gen_check_times(p.start, p.count, rate, p.poisson, &te)) {
+		const char *m = strstr(te.msg, "error: ");
+		cfg_err(e, n, "%s: %s", what, m ? m + 7 : te.msg);
 		return NULL;
 	}
 	if (d->p.vectors && p.vectors > d->p.vectors) {

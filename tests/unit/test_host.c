@@ -647,6 +647,21 @@ static void test_idle_after_late_exit(void **state)
 	run_free(&r);
 }
 
+/* An msi generator whose last interrupt would fall past the end of simulated
+ * time is refused at load (before, the times wrapped around). */
+static void test_msi_gen_time_range(void **state)
+{
+	(void)state;
+	char text[4096];
+	snprintf(text, sizeof(text), fmt, "vectors: 1, trace: {gen: msi, rate: 1e-6, count: 100}",
+		 IDLE, "");
+	struct run r;
+	run_text(&r, text, false);
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.e.msg, "run past the end of simulated time"));
+	run_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -666,6 +681,7 @@ int main(void)
 		cmocka_unit_test(test_iommu_faults),
 		cmocka_unit_test(test_guest_dma_requests),
 		cmocka_unit_test(test_two_hosts),
+		cmocka_unit_test(test_msi_gen_time_range),
 		cmocka_unit_test(test_guest_work),
 		cmocka_unit_test(test_indirect_cost),
 		cmocka_unit_test(test_vcpu_utilisation),
